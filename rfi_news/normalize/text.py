@@ -1,0 +1,81 @@
+"""Text normalisation, exactly as OUTPUT.md's "Normalized text" section says."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
+# Control characters (category Cc) other than the white-space ones, which step 4 turns into a space.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_WHITESPACE_RE = re.compile(r"\s+")
+# Four or more characters in U+00A1-U+00FF: GBK bytes that someone decoded as Latin-1.
+_MOJIBAKE_RUN_RE = re.compile(r"[\u00a1-\u00ff]{4,}")
+# A block of text that holds nothing but punctuation (and spaces) is no paragraph.
+_PUNCTUATION_ONLY_RE = re.compile(r"^[\s\W_]*$")
+
+SITE_SUFFIXES = (" – 法国国际广播电台 - RFI", " - 法国国际广播电台 - RFI", " – RFI", " - RFI")
+
+
+def _is_cjk_or_cjk_punctuation(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x4E00 <= code <= 0x9FFF  # CJK Unified Ideographs
+        or 0x3400 <= code <= 0x4DBF  # Extension A
+        or 0xF900 <= code <= 0xFAFF  # Compatibility Ideographs
+        or 0x3000 <= code <= 0x303F  # CJK Symbols and Punctuation (、。「」…)
+        or 0xFF00 <= code <= 0xFFEF  # Full-width forms (，：？！（）)
+        # The punctuation GB2312 itself maps into General Punctuation: — ‘ ’ “ ” … ‰ ′ ″ ※
+        or 0x2014 <= code <= 0x203B
+        or code == 0x00B7  # middle dot ·
+    )
+
+
+def _repair_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    try:
+        decoded = run.encode("latin-1").decode("gb18030")
+    except UnicodeDecodeError:
+        return run
+    if all(_is_cjk_or_cjk_punctuation(char) for char in decoded):
+        return decoded
+    return run
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo GBK text that was decoded as Latin-1 (``¡£Ëû±íÊ¾£¬`` → ``。他表示，``).
+
+    Only runs that decode to nothing but CJK characters and CJK punctuation are replaced, so French words
+    with accents (``é``, ``à``) are never touched.
+    """
+    return _MOJIBAKE_RUN_RE.sub(_repair_run, text)
+
+
+def normalize_text(text: str | None) -> str:
+    """Steps 1-4 of OUTPUT.md's normalisation; ``None`` gives ``""``."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    text = _CONTROL_RE.sub("", _ZERO_WIDTH_RE.sub("", text))
+    text = repair_mojibake(text)
+    return _WHITESPACE_RE.sub(" ", text).strip()
+
+
+def is_punctuation_only(text: str) -> bool:
+    """True for ``""``, ``"."``, ``"。 。"``: blocks that carry no words."""
+    return bool(_PUNCTUATION_ONLY_RE.match(text))
+
+
+def strip_title_suffixes(title: str, column: str | None = None) -> str:
+    """Remove the site suffix, then a ``" - <column>"`` suffix when the URL names a column."""
+    for suffix in SITE_SUFFIXES:
+        if title.endswith(suffix):
+            title = title[: -len(suffix)].rstrip()
+            break
+    if column:
+        column_suffix = f" - {column}"
+        if title.endswith(column_suffix):
+            title = title[: -len(column_suffix)].rstrip()
+    return title

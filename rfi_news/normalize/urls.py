@@ -1,0 +1,55 @@
+"""Canonical article URLs and what they say (section, column, language)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
+
+CANONICAL_ORIGIN = "https://www.rfi.fr"
+EDITION_LANGUAGES = {"cn": "zh-Hans", "tw": "zh-Hant"}
+COLUMN_SECTION = "专栏检索"
+_SLASH_RUN_RE = re.compile(r"/{2,}")
+
+
+def canonical_path(url: str) -> str:
+    """The path of ``url``, runs of ``/`` collapsed, percent-encoded as UTF-8 with upper-case hex."""
+    path = urlsplit(url.strip()).path or "/"
+    path = _SLASH_RUN_RE.sub("/", path)
+    # Decode to bytes first so both raw CJK and %e4%b8%ad forms meet as the same UTF-8 bytes, then encode
+    # everything but the unreserved characters and "/".
+    return quote(unquote_to_bytes(path), safe="/")
+
+
+def canonical_url(url: str) -> str:
+    """``https://www.rfi.fr`` + the canonical path: the record's identity.
+
+    ``http://www.rfi.fr//cn/%E4%B8%AD%E5%9B%BD/x`` and ``https://www.rfi.fr/cn/中国/x`` give the same result.
+    """
+    return CANONICAL_ORIGIN + canonical_path(url)
+
+
+def path_segments(url: str) -> list[str]:
+    """The decoded, non-empty segments of the URL's path."""
+    return [unquote(segment) for segment in urlsplit(url).path.split("/") if segment]
+
+
+def section_of(url: str) -> str | None:
+    """First segment after the edition prefix, when at least two segments follow the prefix."""
+    segments = path_segments(url)
+    if len(segments) >= 3 and segments[0] in EDITION_LANGUAGES:
+        return segments[1]
+    return None
+
+
+def column_of(url: str) -> str | None:
+    """``<column>`` of ``/cn/专栏检索/<column>/<slug>``; otherwise ``None``."""
+    segments = path_segments(url)
+    if len(segments) >= 4 and segments[0] in EDITION_LANGUAGES and segments[1] == COLUMN_SECTION:
+        return segments[2]
+    return None
+
+
+def language_of(url: str) -> str | None:
+    """``zh-Hans`` for ``/cn/``, ``zh-Hant`` for ``/tw/``; ``None`` for another edition."""
+    segments = path_segments(url)
+    return EDITION_LANGUAGES.get(segments[0]) if segments else None

@@ -1,0 +1,29 @@
+"""One-concern item pipelines, each a thin wrapper over :mod:`rfi_news.normalize`.
+
+Their order (``ITEM_PIPELINES`` in settings.py) matters: the URL first (title and validation need the column
+and language it derives), the lead before the paragraphs (a paragraph equal to the lead is dropped), the
+validation after every normaliser, the deduplication last (only valid records claim a URL).
+Each counts what it changes and drops under ``rfi_news/<concern>/…`` in the crawl stats.
+"""
+
+from rfi_news.pipelines.dedup import DeduplicationPipeline
+from rfi_news.pipelines.fields import (
+    LabelsPipeline,
+    LeadPipeline,
+    ParagraphsPipeline,
+    TimestampsPipeline,
+    TitlePipeline,
+    UrlPipeline,
+)
+from rfi_news.pipelines.validation import ValidationPipeline
+
+__all__ = [
+    "DeduplicationPipeline",
+    "LabelsPipeline",
+    "LeadPipeline",
+    "ParagraphsPipeline",
+    "TimestampsPipeline",
+    "TitlePipeline",
+    "UrlPipeline",
+    "ValidationPipeline",
+]

@@ -1,0 +1,123 @@
+"""``scrapy crawl feedx``: the full-text RSS feed of RFI at feedx.net, one record per item.
+
+``FEEDX_URLS`` (or ``-a feed_url=URL[,URL…]``) lists the feed and its mirrors in order; the next URL is
+fetched only when one fails (an HTTP error, a refused connection, a document that is not RSS).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Self
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from rfi_news.items import new_article
+from rfi_news.parsers.item import feed_item_record
+from rfi_news.parsers.rss import read_feed
+
+
+def _codec_name(label: str | None) -> str | None:
+    try:
+        return codecs.lookup(label).name if label else None
+    except LookupError:
+        return label.lower() if label else None
+
+
+class FeedxSpider(scrapy.Spider):
+    name = "feedx"
+
+    def __init__(self, feed_url: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.feed_url_arg = feed_url
+        self.feed_urls: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.feed_url_arg:
+            spider.feed_urls = [url.strip() for url in spider.feed_url_arg.split(",") if url.strip()]
+        else:
+            spider.feed_urls = crawler.settings.getlist("FEEDX_URLS")
+        if not spider.feed_urls:
+            raise ValueError("no feed URL: set FEEDX_URLS or pass -a feed_url=URL")
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.feed_request(0)
+
+    def feed_request(self, index: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.feed_urls[index],
+            callback=self.parse_feed,
+            errback=self.feed_failed,
+            cb_kwargs={"index": index},
+            dont_filter=True,
+        )
+
+    def next_feed(self, index: int) -> Iterator[scrapy.Request]:
+        """The next mirror, or a clear line that none is left."""
+        self.crawler.stats.inc_value("rfi_news/feed/failed")
+        if index + 1 < len(self.feed_urls):
+            self.logger.warning("Trying the next feed URL: %s", self.feed_urls[index + 1])
+            yield self.feed_request(index + 1)
+        else:
+            self.logger.error("Every feed URL failed: %s", ", ".join(self.feed_urls))
+            self.crawler.stats.inc_value("rfi_news/feed/all_failed")
+
+    def feed_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        self.logger.warning("%s: feed request failed: %s", request.url, failure.getErrorMessage())
+        yield from self.next_feed(request.cb_kwargs["index"])
+
+    def parse_feed(self, response: Response, index: int) -> Iterator[Any]:
+        stats = self.crawler.stats
+        document = read_feed(response.body)
+        if not document.readable:
+            self.logger.warning("%s: not an RSS document: %s", response.url, "; ".join(document.errors[:3]))
+            stats.inc_value("rfi_news/feed/unreadable")
+            yield from self.next_feed(index)
+            return
+        if document.errors:
+            self.logger.warning(
+                "%s: broken XML, %d item(s) recovered: %s",
+                response.url,
+                len(document.entries),
+                "; ".join(document.errors[:3]),
+            )
+            stats.inc_value("rfi_news/feed/broken_xml")
+        self.check_charset(response, document.encoding)
+        if not document.entries:
+            self.logger.warning("%s: the feed has no items", response.url)
+            stats.inc_value("rfi_news/feed/no_items")
+        stats.inc_value("rfi_news/feed/entries", len(document.entries))
+        for number, entry in enumerate(document.entries, start=1):
+            record = feed_item_record(
+                link=entry.link,
+                title=entry.title,
+                description=entry.description or "",
+                feed_published=entry.pub_date,
+                source="feedx",
+            )
+            yield new_article(**record, origin=f"{response.url} item {number} ({entry.link})")
+
+    def check_charset(self, response: Response, declared: str | None) -> None:
+        """The XML declaration decides the encoding; a header that says otherwise is logged and counted."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        header = None
+        for parameter in content_type.split(";")[1:]:
+            key, _, value = parameter.strip().partition("=")
+            if key.lower() == "charset":
+                header = value.strip("\"' ")
+        if header and declared and _codec_name(header) != _codec_name(declared):
+            self.logger.warning(
+                "%s: served as charset=%s but the XML declares %s; reading it as %s",
+                response.url,
+                header,
+                declared,
+                declared,
+            )
+            self.crawler.stats.inc_value("rfi_news/feed/charset_mismatch")
