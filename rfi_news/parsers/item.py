@@ -80,6 +80,8 @@ def _take_lead(root: HtmlElement) -> str | None:
 
 def read_item_html(markup: str) -> ItemContent:
     """Split a feed item's description into its fields."""
+    if not markup.strip():
+        return ItemContent()
     root = parse_fragment(markup)
     published_raw = _take_date_line(root)
     image = _take_image(root)
@@ -97,13 +99,17 @@ def read_item_html(markup: str) -> ItemContent:
 
 def feed_item_record(
     *, link: str | None, title: str | None, description: str, feed_published: object, source: str
-) -> dict[str, object]:
-    """The raw record of one feed (or archived feed) item, before the pipelines normalise it.
+) -> tuple[dict[str, object], list[str]]:
+    """The raw record of one feed (or archived feed) item, before the pipelines normalise it, and the
+    problems seen in it (short stats keys such as ``no_date_line``), for the spider to log and count.
 
     ``published`` is the raw date line; the timestamps pipeline reads it as Paris local time.
     """
     content = read_item_html(description)
-    return {
+    problems = [] if content.published_raw else ["no_date_line"]
+    if not description.strip():
+        problems.append("no_description")
+    record = {
         "url": link,
         "title": title,
         "published": content.published_raw,
@@ -116,3 +122,4 @@ def feed_item_record(
         "credit": content.credit,
         "source": source,
     }
+    return record, problems

@@ -14,9 +14,8 @@ from typing import Any
 
 import scrapy
 
-from rfi_news.items import new_article
 from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
-from rfi_news.parsers.item import feed_item_record
+from rfi_news.spiders.base import article_from_feed_item
 
 ARCHIVE_SUFFIXES = (".md", ".txt")
 STATE_KEY = "archive_last_file"
@@ -95,11 +94,12 @@ class ArchiveSpider(scrapy.Spider):
         if entry.truncated:
             self.logger.warning("%s: the item's HTML is cut short; keeping what is there", file_path)
             stats.inc_value("rfi_news/archive/truncated")
-        record = feed_item_record(
+        return article_from_feed_item(
+            self,
             link=entry.link,
             title=entry.title,
             description=entry.description,
             feed_published=entry.epoch_ms,
             source="archive",
+            origin=str(file_path),
         )
-        return new_article(**record, origin=str(file_path))

@@ -15,9 +15,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from rfi_news.items import new_article
-from rfi_news.parsers.item import feed_item_record
 from rfi_news.parsers.rss import read_feed
+from rfi_news.spiders.base import article_from_feed_item
 
 
 def _codec_name(label: str | None) -> str | None:
@@ -64,6 +63,8 @@ class FeedxSpider(scrapy.Spider):
         if index + 1 < len(self.feed_urls):
             self.logger.warning("Trying the next feed URL: %s", self.feed_urls[index + 1])
             yield self.feed_request(index + 1)
+        elif self.crawler.stats.get_value("rfi_news/feed/entries"):
+            self.logger.warning("No feed URL left to try; keeping the items recovered so far")
         else:
             self.logger.error("Every feed URL failed: %s", ", ".join(self.feed_urls))
             self.crawler.stats.inc_value("rfi_news/feed/all_failed")
@@ -77,32 +78,35 @@ class FeedxSpider(scrapy.Spider):
         stats = self.crawler.stats
         document = read_feed(response.body)
         if not document.readable:
-            self.logger.warning("%s: not an RSS document: %s", response.url, "; ".join(document.errors[:3]))
+            self.logger.warning("%s: not an RSS document (%s)", response.url, document.error or "no <rss> root")
             stats.inc_value("rfi_news/feed/unreadable")
             yield from self.next_feed(index)
             return
-        if document.errors:
+        stats.inc_value("rfi_news/feed/entries", len(document.entries))
+        if document.error:
             self.logger.warning(
-                "%s: broken XML, %d item(s) recovered: %s",
+                "%s: broken XML, keeping the %d item(s) before the break: %s",
                 response.url,
                 len(document.entries),
-                "; ".join(document.errors[:3]),
+                document.error,
             )
             stats.inc_value("rfi_news/feed/broken_xml")
+            # A cut feed may be whole on a mirror; records seen twice are dropped by the deduplication.
+            yield from self.next_feed(index)
         self.check_charset(response, document.encoding)
         if not document.entries:
             self.logger.warning("%s: the feed has no items", response.url)
             stats.inc_value("rfi_news/feed/no_items")
-        stats.inc_value("rfi_news/feed/entries", len(document.entries))
         for number, entry in enumerate(document.entries, start=1):
-            record = feed_item_record(
+            yield article_from_feed_item(
+                self,
                 link=entry.link,
                 title=entry.title,
                 description=entry.description or "",
                 feed_published=entry.pub_date,
                 source="feedx",
+                origin=f"{response.url} item {number} ({entry.link})",
             )
-            yield new_article(**record, origin=f"{response.url} item {number} ({entry.link})")
 
     def check_charset(self, response: Response, declared: str | None) -> None:
         """The XML declaration decides the encoding; a header that says otherwise is logged and counted."""

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from rfi_news.schemas import article_schema
+from tests.crawl import CrawlResult, run_crawl
+from tests.fixture_server import FixtureServer
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ARCHIVE_DIR = FIXTURES / "archive"
+EXPECTED_ARCHIVE_DIR = FIXTURES / "expected" / "archive"
+
+
+def load_expected(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def schema_validator() -> Draft202012Validator:
+    return Draft202012Validator(article_schema())
+
+
+@pytest.fixture(scope="session")
+def fixture_server() -> Iterator[FixtureServer]:
+    server = FixtureServer(FIXTURES).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(fixture_server: FixtureServer) -> FixtureServer:
+    """The session's fixture server, with no scripted routes and no recorded requests."""
+    fixture_server.reset()
+    return fixture_server
+
+
+@pytest.fixture(scope="session")
+def archive_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """One crawl of every real archive fixture, as a user runs it (shared by the record tests)."""
+    result = run_crawl("archive", tmp_path_factory.mktemp("archive"), args={"path": str(ARCHIVE_DIR)})
+    assert result.returncode == 0, result.log
+    return result

@@ -1,0 +1,74 @@
+"""Run a spider as a user would (``scrapy crawl … -O out.jsonl``) and read what it left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Fast, local defaults for tests against 127.0.0.1; the polite production defaults are tested on their own.
+TEST_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "RETRY_TIMES": "1",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    records: list[dict[str, Any]]
+    stats: dict[str, Any]
+    log: str
+    output: Path
+
+    def stat(self, key: str) -> Any:
+        return self.stats.get(key, 0)
+
+    @property
+    def urls(self) -> set[str]:
+        return {record["url"] for record in self.records}
+
+
+def run_crawl(
+    spider: str,
+    workdir: Path,
+    *,
+    args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    output_name: str = "out.jsonl",
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+) -> CrawlResult:
+    workdir.mkdir(parents=True, exist_ok=True)
+    output = workdir / output_name
+    stats_file = workdir / "stats.json"
+    log_file = workdir / "crawl.log"
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(output)]
+    for name, value in (args or {}).items():
+        command += ["-a", f"{name}={value}"]
+    all_settings = {**TEST_SETTINGS, "STATS_FILE": str(stats_file), "LOG_FILE": str(log_file), **(settings or {})}
+    for name, value in all_settings.items():
+        command += ["-s", f"{name}={value}"]
+    process = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    records = []
+    if output.exists():
+        records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
+    log = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
+    return CrawlResult(process.returncode, records, stats, log + process.stderr, output)
