@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import configparser
+import contextlib
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.error
 import urllib.parse
@@ -40,6 +42,8 @@ PROJECT = "rfi_news"
 # Where the records land: a path relative to Scrapyd's working folder, standing in for the project's own output
 # settings (docs/scrapyd.md: Scrapyd's items_dir stays empty).
 FEED_URI = "output/%(name)s/%(time)s.jsonl"
+# The console script of the environment the tests run in (Scrapyd runs jobs with that same Python).
+SCRAPYD_DEPLOY = str(Path(sysconfig.get_path("scripts")) / "scrapyd-deploy")
 STARTUP_TIMEOUT = 30
 JOB_TIMEOUT = 120
 READ_SCHEMA = "import rfi_news.schemas as s; print(s.__file__); print(s.article_schema()['title'])"
@@ -47,6 +51,7 @@ READ_SCHEMA = "import rfi_news.schemas as s; print(s.__file__); print(s.article_
 # Left out of the copy that scrapyd-deploy builds from: version control, caches and build or crawl leftovers.
 IGNORED_ANYWHERE = {".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".scrapy"}
 IGNORED_AT_TOP = {"build", "dist", "output", "state", ".venv", "venv"}
+SCRAPYD_ENV_DROPPED = {"PYTHONPATH", "SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT"}
 
 
 def free_port() -> int:
@@ -155,8 +160,9 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
     workdir = tmp_path_factory.mktemp("scrapyd")
     port = free_port()
     (workdir / "scrapyd.conf").write_text(scrapyd_conf(workdir, port), encoding="utf-8")
-    # HOME too, so no ~/.scrapyd.conf of the machine overrides the test's configuration.
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT")}
+    # Nothing of the machine's may override the test's configuration: SCRAPYD_USERNAME, SCRAPYD_HTTP_PORT… win
+    # over scrapyd.conf, and a ~/.scrapyd.conf is read after it. Nor put the project on Scrapyd's Python path.
+    env = {k: v for k, v in os.environ.items() if k not in SCRAPYD_ENV_DROPPED and not k.startswith("SCRAPYD_")}
     env["HOME"] = str(workdir)
     log = workdir / "scrapyd.log"
     server = Scrapyd(f"http://127.0.0.1:{port}/", workdir, log)
@@ -178,6 +184,11 @@ def scrapyd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
                 time.sleep(0.1)
         yield server
     finally:
+        # A job still queued or running when a test failed is cancelled: nothing this module started outlives it.
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            jobs = server.request("listjobs.json")
+            for job in jobs["pending"] + jobs["running"]:
+                server.request("cancel.json", {"project": job["project"], "job": job["id"]})
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -202,7 +213,7 @@ def deployed(scrapyd: Scrapyd, project_copy: Path, tmp_path_factory: pytest.Temp
         "SCRAPYD_PASSWORD": PASSWORD,
     }
     deploy = subprocess.run(
-        [Path(sys.executable).with_name("scrapyd-deploy"), "test"],
+        [SCRAPYD_DEPLOY, "test"],
         cwd=project_copy,
         env=env,
         capture_output=True,
@@ -270,7 +281,7 @@ def test_feedx_job_reads_the_feed_given_as_an_argument(deployed: Scrapyd, server
 def test_egg_holds_the_package_its_data_and_entry_point_and_no_tests(project_copy: Path, tmp_path: Path) -> None:
     egg = tmp_path / "rfi_news.egg"
     build = subprocess.run(
-        [Path(sys.executable).with_name("scrapyd-deploy"), "--build-egg", str(egg)],
+        [SCRAPYD_DEPLOY, "--build-egg", str(egg)],
         cwd=project_copy,
         capture_output=True,
         text=True,
