@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 BLOCKED_STATUS = 403
 
 
+class HostBlocked(IgnoreRequest):
+    """A request not sent because its host has been refusing every request (403)."""
+
+
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
     """``Retry-After`` (delay in seconds, or an HTTP date) as seconds from ``now``; ``None`` if absent or bad."""
     if not value or not value.strip():
@@ -121,7 +125,7 @@ class BlockedSiteMiddleware:
         host = self.host(request)
         if host in self.blocked_hosts:
             self.crawler.stats.inc_value("rfi_news/blocked/skipped")
-            raise IgnoreRequest(f"{host} is refusing requests (403); not sent: {request.url}")
+            raise HostBlocked(f"{host} is refusing requests (403); not sent: {request.url}")
         self.sent[host] += 1
 
     def process_response(self, request: Request, response: Response) -> Response:

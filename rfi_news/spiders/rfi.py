@@ -30,6 +30,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from rfi_news.items import new_article
+from rfi_news.middlewares import HostBlocked
 from rfi_news.normalize.urls import (
     article_date,
     canonical_path,
@@ -61,10 +62,19 @@ def contents_sitemap_name(month: str) -> str:
     return "contents_{}{}.xml".format(*month.split("-"))
 
 
+def is_robots_refusal(failure: Failure) -> bool:
+    # Scrapy's RobotsTxtMiddleware drops a disallowed request with this IgnoreRequest message.
+    return bool(failure.check(IgnoreRequest)) and "robots.txt" in failure.getErrorMessage()
+
+
 def failure_reason(failure: Failure) -> str:
     """A short stats key for a failed request: ``http_404``, ``ignored``, ``TimeoutError``…"""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
+    if failure.check(HostBlocked):
+        return "host_blocked"
+    if is_robots_refusal(failure):
+        return "robots_txt"
     if failure.check(IgnoreRequest):
         return "ignored"
     return type(failure.value).__name__
@@ -274,5 +284,5 @@ class RfiSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"rfi_news/page/failed/{reason}")
-        if reason != "ignored":  # an ignored request was logged (and counted) where it was dropped
+        if not failure.check(IgnoreRequest):  # a dropped request was logged (and counted) where it was dropped
             self.logger.warning("%s: article page failed: %s", request.url, failure.getErrorMessage())
