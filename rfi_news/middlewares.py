@@ -112,7 +112,7 @@ class BlockedSiteMiddleware:
 
     @staticmethod
     def host(request: Request) -> str:
-        return urlparse_cached(request).hostname or ""
+        return urlparse_cached(request).netloc
 
     @staticmethod
     def is_robots_txt(request: Request) -> bool:

@@ -16,17 +16,15 @@ from typing import Any, Self
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from rfi_news.items import ArticleItem, new_article
-from rfi_news.middlewares import HostBlocked
 from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url, on_origin
 from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
 from rfi_news.spiders.base import article_from_feed_item, record_from_page
-from rfi_news.spiders.rfi import ARTICLE_META_KEY, failure_reason, is_robots_refusal
+from rfi_news.spiders.rfi import ARTICLE_META_KEY, failure_reason, is_dropped
 
 
 def _codec_name(label: str | None) -> str | None:
@@ -151,7 +149,7 @@ class FeedxSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"rfi_news/page/failed/{reason}")
-        if failure.check(IgnoreRequest) and not failure.check(HostBlocked) and not is_robots_refusal(failure):
+        if is_dropped(failure):
             # Another middleware chose not to fetch the page (an article already known, say): no record.
             self.logger.debug("%s: page request dropped: %s", request.url, failure.getErrorMessage())
             return

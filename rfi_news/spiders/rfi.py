@@ -67,6 +67,17 @@ def is_robots_refusal(failure: Failure) -> bool:
     return bool(failure.check(IgnoreRequest)) and "robots.txt" in failure.getErrorMessage()
 
 
+def is_dropped(failure: Failure) -> bool:
+    """True when a middleware chose not to fetch (an article already known, say), rather than the fetch failing.
+
+    Scrapy's HttpError, robots.txt's refusal and :class:`HostBlocked` are all IgnoreRequest too, but for the
+    crawl they are failures to get the page.
+    """
+    return bool(failure.check(IgnoreRequest)) and not (
+        failure.check(HttpError, HostBlocked) or is_robots_refusal(failure)
+    )
+
+
 def failure_reason(failure: Failure) -> str:
     """A short stats key for a failed request: ``http_404``, ``ignored``, ``TimeoutError``…"""
     if failure.check(HttpError):
@@ -284,5 +295,5 @@ class RfiSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"rfi_news/page/failed/{reason}")
-        if not failure.check(IgnoreRequest):  # a dropped request was logged (and counted) where it was dropped
+        if not is_dropped(failure):  # a dropped request was logged (and counted) where it was dropped
             self.logger.warning("%s: article page failed: %s", request.url, failure.getErrorMessage())
