@@ -61,3 +61,13 @@ def archive_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
     result = run_crawl("archive", tmp_path_factory.mktemp("archive"), args={"path": str(ARCHIVE_DIR)})
     assert result.returncode == 0, result.log
     return result
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``live`` need the internet: skipped unless asked for with ``-m live``."""
+    if "live" in (config.option.markexpr or ""):
+        return
+    skip_live = pytest.mark.skip(reason="needs the internet; run with -m live")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip_live)
