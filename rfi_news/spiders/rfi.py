@@ -295,5 +295,7 @@ class RfiSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"rfi_news/page/failed/{reason}")
-        if not is_dropped(failure):  # a dropped request was logged (and counted) where it was dropped
-            self.logger.warning("%s: article page failed: %s", request.url, failure.getErrorMessage())
+        if is_robots_refusal(failure):
+            self.logger.info("%s: disallowed by robots.txt; not fetched", request.url)
+        elif not is_dropped(failure):  # a dropped request was logged (and counted) where it was dropped
+            self.logger.warning("%s: article page failed (%s): %s", request.url, reason, failure.getErrorMessage())
