@@ -33,6 +33,21 @@ def fixture_server() -> Iterator[FixtureServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def site_server() -> Iterator[FixtureServer]:
+    """A second server that plays www.rfi.fr from tests/fixtures/site/ (pass its origin as RFI_ORIGIN)."""
+    server = FixtureServer(FIXTURES / "site", default_type="text/html; charset=utf-8").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def site(site_server: FixtureServer) -> FixtureServer:
+    """The reconstructed rfi.fr site, with no scripted routes and no recorded requests."""
+    site_server.reset()
+    return site_server
+
+
 @pytest.fixture
 def server(fixture_server: FixtureServer) -> FixtureServer:
     """The session's fixture server, with no scripted routes and no recorded requests."""
