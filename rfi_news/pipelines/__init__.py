@@ -15,6 +15,7 @@ from rfi_news.pipelines.fields import (
     TitlePipeline,
     UrlPipeline,
 )
+from rfi_news.pipelines.schema import SchemaValidationPipeline
 from rfi_news.pipelines.validation import ValidationPipeline
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "LabelsPipeline",
     "LeadPipeline",
     "ParagraphsPipeline",
+    "SchemaValidationPipeline",
     "TimestampsPipeline",
     "TitlePipeline",
     "UrlPipeline",
