@@ -13,11 +13,10 @@ found to a JSON file and into the stats, where the ``crawl`` command turns it in
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime
 from typing import Any, ClassVar
 
-from spidermon import MonitorSuite, monitors
+from spidermon import MonitorSuite, monitors, settings
 from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor, FinishReasonMonitor
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 from spidermon.core.actions import Action
@@ -25,7 +24,9 @@ from spidermon.core.actions import Action
 from rfi_news import health
 from rfi_news.health import FAILED_STAT, HEALTHY, REPORT_STAT, STATUS_STAT, SUMMARY_STAT, UNHEALTHY
 
-logger = logging.getLogger(__name__)
+
+# A skipped check (too small a sample, nothing to judge) does not make a run unhealthy.
+PASSING_STATUSES = (settings.MONITOR.STATUS.SUCCESS, settings.MONITOR.STATUS.SKIPPED)
 
 
 class RunMonitor(BaseScrapyMonitor):
@@ -168,8 +169,9 @@ def summary_paragraph(report: dict[str, Any], path: str | None) -> str:
     if coverage:
         parts.append(f"Coverage: {coverage}.")
     for entry in report["monitors"]:
-        if entry["status"] not in ("OK", "SKIPPED"):
-            parts.append(f"FAILED {entry['monitor']}: {entry.get('message', entry['status'])}")
+        if entry["status"] not in PASSING_STATUSES:
+            message = " ".join(str(entry.get("message", entry["status"])).split())  # one paragraph: no line breaks
+            parts.append(f"FAILED {entry['monitor']}: {message.rstrip('.')}.")
     parts.append(f"Report: {path}." if path else "No report file (set RFI_REPORT_FILE or a local -o/-O output).")
     return " ".join(parts)
 
@@ -181,7 +183,7 @@ class HealthReport(Action):
         crawler = self.data.crawler
         stats = self.data.stats
         entries = [monitor_entry(result) for result in self.result.monitor_results]
-        failed = sorted({entry["monitor"] for entry in entries if entry["status"] not in ("OK", "SKIPPED")})
+        failed = sorted({entry["monitor"] for entry in entries if entry["status"] not in PASSING_STATUSES})
         report = {
             "spider": self.data.spider.name,
             "status": UNHEALTHY if failed else HEALTHY,
