@@ -97,6 +97,16 @@ def nothing_new(stats: Mapping[str, Any]) -> bool:
     return records(stats) == 0 and any(number(stats, key) > 0 for key in INCREMENTAL_STATS)
 
 
+def robots_txt_errors(stats: Mapping[str, Any]) -> int:
+    """robots.txt downloads that failed: Scrapy logs each as an ERROR, then crawls the host as if it had none."""
+    return sum(number(stats, key) for key in stats if key.startswith("robotstxt/exception_count/"))
+
+
+def unhandled_errors(stats: Mapping[str, Any]) -> int:
+    """Errors in the log, less the robots.txt ones (the unreachable host shows in the other checks)."""
+    return max(number(stats, "log_count/ERROR") - robots_txt_errors(stats), 0)
+
+
 def blocked_figures(stats: Mapping[str, Any]) -> dict[str, Any]:
     """HTTP answers, how many of them were 403/429, and their share (``None`` when there was no answer)."""
     answers = number(stats, "downloader/response_count")
@@ -156,6 +166,8 @@ def run_figures(stats: Mapping[str, Any]) -> dict[str, Any]:
         "schema_invalid_records": number(stats, "spidermon/validation/items/errors"),
         "schema_errors": schema_error_figures(stats),
         "errors_logged": number(stats, "log_count/ERROR"),
+        "robots_txt_errors": robots_txt_errors(stats),
+        "unhandled_errors": unhandled_errors(stats),
         "spider_exceptions": spider_exception_figures(stats),
         "http": blocked_figures(stats),
         "coverage": coverage_figures(stats),

@@ -86,6 +86,10 @@ RFI_REPORT_FILE = None  # a path for the report; by default it goes beside the f
 SPIDERMON_MIN_ITEMS = 1
 SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
 SPIDERMON_MAX_ERRORS = 0
+# A request that used up its retries is handled (its errback tries the next mirror; a lost page shows in the
+# records, layout and blocked-answer checks), so Scrapy's "Gave up retrying" is a warning here, and an ERROR in
+# the log always means something the code did not handle.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
 SPIDERMON_FIELD_COVERAGE_RULES = {
     "ArticleItem/published": 0.9,  # every real item has its date line

@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from rfi_news import health
+from rfi_news import settings as project_settings
 from rfi_news.commands.crawl import UNHEALTHY_EXIT_CODE
 from rfi_news.items import new_article
 from rfi_news.pipelines.schema import SchemaValidationPipeline
@@ -65,8 +66,8 @@ def test_healthy_archive_run_passes_every_monitor(archive_crawl: CrawlResult) ->
     assert figures["layout"]["item body blocks"]["missing"] == 0
     assert archive_crawl.stats["rfi_news/health/status"] == "healthy"
     assert last_log_line(archive_crawl).endswith(
-        "INFO: Run health: HEALTHY (archive, finish reason finished). 48 record(s) written, 0 dropped, 0 error(s) "
-        "logged; 0 of 0 HTTP answer(s) were 403/429. Coverage: published 100%, lead 56%, paragraphs 100%, "
+        "INFO: Run health: HEALTHY (archive, finish reason finished). 48 record(s) written, 0 dropped, 0 unhandled "
+        "error(s); 0 of 0 HTTP answer(s) were 403/429. Coverage: published 100%, lead 56%, paragraphs 100%, "
         f"image 81%. Report: {archive_crawl.output}.report.json."
     )
 
@@ -192,9 +193,8 @@ def test_monitoring_switched_off_gives_scrapys_exit_status(tmp_path: Path) -> No
 
 
 def schema_pipeline() -> SchemaValidationPipeline:
-    from rfi_news import settings  # noqa: PLC0415 - the project's settings module, as a dict of settings
-
-    crawler = get_crawler(settings_dict={name: getattr(settings, name) for name in dir(settings) if name.isupper()})
+    project = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+    crawler = get_crawler(settings_dict=project)
     crawler.stats.open_spider()
     return SchemaValidationPipeline.from_crawler(crawler)
 
@@ -229,8 +229,7 @@ def test_record_that_breaks_the_schema_is_dropped_naming_its_source() -> None:
     with pytest.raises(DropItem) as dropped:
         pipeline.process_item(valid_article(image="Array"))
     assert str(dropped.value) == (
-        "tests/fixtures/archive/seed_rfi_20231230.md: record does not match the JSON Schema: "
-        "image: Regex not matched"
+        "tests/fixtures/archive/seed_rfi_20231230.md: record does not match the JSON Schema: image: Regex not matched"
     )
     stats = pipeline.stats.stats
     assert stats.get_value("spidermon/validation/items/errors") == 1
@@ -252,6 +251,13 @@ def test_record_that_breaks_the_schema_is_dropped_naming_its_source() -> None:
 )
 def test_incremental_nothing_new_contract(stats: dict[str, int], expected: bool) -> None:
     assert health.nothing_new(stats) is expected
+
+
+def test_failed_robots_txt_downloads_are_not_unhandled_errors() -> None:
+    # Scrapy logs an unreachable robots.txt as an ERROR and crawls on; the feed's own failure is handled.
+    stats = {"log_count/ERROR": 3, "robotstxt/exception_count/<class 'ConnectionRefusedError'>": 2}
+    assert (health.robots_txt_errors(stats), health.unhandled_errors(stats)) == (2, 1)
+    assert health.unhandled_errors({"robotstxt/exception_count/<class 'ConnectionRefusedError'>": 1}) == 0
 
 
 def test_blocked_share_counts_403_and_429() -> None:
