@@ -13,7 +13,9 @@ found to a JSON file and into the stats, where the ``crawl`` command turns it in
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from spidermon import MonitorSuite, monitors, settings
@@ -23,6 +25,8 @@ from spidermon.core.actions import Action
 
 from rfi_news import health
 from rfi_news.health import FAILED_STAT, HEALTHY, REPORT_STAT, STATUS_STAT, SUMMARY_STAT, UNHEALTHY
+
+logger = logging.getLogger(__name__)
 
 # A skipped check (too small a sample, nothing to judge) does not make a run unhealthy.
 PASSING_STATUSES = (settings.MONITOR.STATUS.SUCCESS, settings.MONITOR.STATUS.SKIPPED)
@@ -200,14 +204,25 @@ class HealthReport(Action):
         }
         path = health.report_path(crawler.settings.get("RFI_REPORT_FILE"), crawler.settings.getdict("FEEDS"))
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.tmp")
-            temporary.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-            temporary.replace(path)
+            try:
+                write_atomically(path, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+            except OSError as exc:
+                # A scheduler that reads the report must not take a missing one for a healthy run.
+                logger.error("Could not write the run's report to %s: %s", path, exc)
+                report.update(status=UNHEALTHY, failed=[*failed, "Report file"])
+                failed, path = report["failed"], None
         crawler.stats.set_value(STATUS_STAT, report["status"])
         crawler.stats.set_value(FAILED_STAT, failed)
         crawler.stats.set_value(REPORT_STAT, str(path) if path else None)
         crawler.stats.set_value(SUMMARY_STAT, summary_paragraph(report, str(path) if path else None))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write under a temporary name, then rename: a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
 
 
 def _jsonable(value: Any) -> Any:

@@ -182,6 +182,16 @@ def test_exception_in_a_callback_fails_the_errors_monitor(server: FixtureServer,
     assert result.stats["rfi_news/health/failed"] == ["Unhandled errors"]
 
 
+def test_report_that_cannot_be_written_makes_the_run_unhealthy(tmp_path: Path) -> None:
+    (tmp_path / "not-a-folder").write_text("a file where the report's folder should be")
+    settings = {**TEST_SPIDERS, "RFI_REPORT_FILE": str(tmp_path / "not-a-folder" / "report.json")}
+    result = run_crawl("nothing_new", tmp_path, settings=settings)
+    assert result.returncode == UNHEALTHY_EXIT_CODE
+    assert result.stats["rfi_news/health/failed"] == ["Report file"]
+    assert "Could not write the run's report to" in result.log
+    assert "No report file" in last_log_line(result)
+
+
 def test_monitoring_switched_off_gives_scrapys_exit_status(tmp_path: Path) -> None:
     result = run_crawl("nothing_new", tmp_path, args={"stat": ""}, settings={**TEST_SPIDERS, "SPIDERMON_ENABLED": "0"})
     assert result.returncode == 0
