@@ -2,7 +2,8 @@
 
 Their order (``ITEM_PIPELINES`` in settings.py) matters: the URL first (title and validation need the column
 and language it derives), the lead before the paragraphs (a paragraph equal to the lead is dropped), the
-validation after every normaliser, the deduplication last (only valid records claim a URL).
+validation after every normaliser, then the JSON Schema check (Spidermon), the deduplication last (only valid
+records claim a URL).
 Each counts what it changes and drops under ``rfi_news/<concern>/…`` in the crawl stats.
 """
 
@@ -15,6 +16,7 @@ from rfi_news.pipelines.fields import (
     TitlePipeline,
     UrlPipeline,
 )
+from rfi_news.pipelines.schema import SchemaValidationPipeline
 from rfi_news.pipelines.validation import ValidationPipeline
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "LabelsPipeline",
     "LeadPipeline",
     "ParagraphsPipeline",
+    "SchemaValidationPipeline",
     "TimestampsPipeline",
     "TitlePipeline",
     "UrlPipeline",

@@ -19,7 +19,11 @@ def article_from_feed_item(
     source: str,
     origin: str,
 ) -> ArticleItem:
-    """The item of one feed item; what was odd about it is logged (naming ``origin``) and counted."""
+    """The item of one feed item; what was odd about it is logged (naming ``origin``) and counted.
+
+    ``rfi_news/item/read`` counts every item read, so the layout monitor can tell what share of them missed a part.
+    """
+    spider.crawler.stats.inc_value("rfi_news/item/read")
     record, problems = feed_item_record(
         link=link, title=title, description=description, feed_published=feed_published, source=source
     )
