@@ -25,6 +25,10 @@ TEST_SETTINGS = {
 }
 
 
+def log_text(log_file: Path) -> str:
+    return log_file.read_text(encoding="utf-8") if log_file.exists() else ""
+
+
 @dataclass
 class CrawlResult:
     returncode: int
@@ -73,11 +77,13 @@ def run_crawl(
     records = []
     if output.exists():
         records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    # A deprecation warning inside a crawl fails its test, as it does in the test process (filterwarnings).
+    assert "DeprecationWarning" not in log_text(log_file), "a deprecation warning was logged"
     # Every record any test produces must fit the schema the package ships.
     validator = Draft202012Validator(article_schema())
     for record in records:
         errors = [error.message for error in validator.iter_errors(record)]
         assert not errors, f"{record.get('url')}: {errors}"
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-    log = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
+    log = log_text(log_file)
     return CrawlResult(process.returncode, records, stats, log + process.stderr, output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -122,7 +123,9 @@ class TestBadFeeds:
 
     def test_feed_with_no_items(self, server: FixtureServer, tmp_path: Path) -> None:
         result = run_crawl("feedx", tmp_path, args={"feed_url": server.url("/feeds/feedx_rfi_no_items.xml")})
-        assert result.returncode == 0
+        assert result.returncode == 3  # a run that wrote nothing is unhealthy (docs/monitoring.md)
+        report = json.loads(result.output.with_name("out.jsonl.report.json").read_text(encoding="utf-8"))
+        assert report["failed"] == ["Records"]
         assert result.records == []
         assert result.stat("rfi_news/feed/no_items") == 1
         assert "feedx_rfi_no_items.xml: the feed has no items" in result.log

@@ -153,7 +153,7 @@ def test_site_answering_403_everywhere_fails_the_blocked_monitor(server: Fixture
     assert result.returncode == UNHEALTHY_EXIT_CODE
     assert [server.count(path) for path in paths] == [1, 1, 1]  # 403 is not retried
     # The spider logs "Every feed URL failed" as an error, and wrote nothing.
-    assert report["failed"] == ["Blocked answers", "Records", "Unhandled errors"]
+    assert report["failed"] == ["Blocked answers", "Finish reason", "Records", "Unhandled errors"]
     # robots.txt (404) and the three feeds.
     assert report["figures"]["http"] == {"answers": 4, "blocked": 3, "share": 0.75}
     blocked = next(entry["message"] for entry in report["monitors"] if entry["monitor"] == "Blocked answers")

@@ -40,7 +40,7 @@ def stat(crawler, key: str) -> int:
 def test_order_is_documented_and_normalisers_come_before_validation() -> None:
     order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.get)
     names = [path.rsplit(".", 1)[1] for path in order]
-    assert names[:8] == [
+    assert names[:9] == [
         "UrlPipeline",
         "TitlePipeline",
         "TimestampsPipeline",
@@ -48,6 +48,7 @@ def test_order_is_documented_and_normalisers_come_before_validation() -> None:
         "ParagraphsPipeline",
         "LabelsPipeline",
         "ValidationPipeline",
+        "SchemaValidationPipeline",
         "DeduplicationPipeline",
     ]
 

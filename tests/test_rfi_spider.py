@@ -41,10 +41,11 @@ def record_paths(result: CrawlResult) -> set[str]:
     return {unquote(url.removeprefix("https://www.rfi.fr")) for url in result.urls}
 
 
-def crawl_rfi(site: FixtureServer, tmp_path: Path, **args: str) -> CrawlResult:
+def crawl_rfi(site: FixtureServer, tmp_path: Path, healthy: bool = True, **args: str) -> CrawlResult:
+    """A crawl of the fixture site; an unhealthy run (no record, blocked) exits 3 (docs/monitoring.md)."""
     settings = {"RFI_ORIGIN": site.origin}
     result = run_crawl("rfi", tmp_path, args=args, settings=settings)
-    assert result.returncode == 0, result.log
+    assert result.returncode == (0 if healthy else 3), result.log
     return result
 
 
@@ -156,7 +157,7 @@ def test_month_backfill_through_the_sitemap_index(site: FixtureServer, tmp_path:
 
 
 def test_month_missing_from_the_index(site: FixtureServer, tmp_path: Path):
-    result = crawl_rfi(site, tmp_path, month="2019-05")
+    result = crawl_rfi(site, tmp_path, healthy=False, month="2019-05")
     assert result.records == []
     assert result.stat("rfi_news/sitemap/month_missing") == 1
     assert "lists no sitemap for 2019-05" in result.log
@@ -184,7 +185,7 @@ def test_rss_mode(site: FixtureServer, tmp_path: Path):
 def test_a_site_refusing_everything_ends_blocked(site: FixtureServer, tmp_path: Path):
     for path in ("/cn/", "/cn/中国/", "/cn/国际/"):
         site.routes[path] = Answer(status=403, body=b"Access Denied")
-    result = crawl_rfi(site, tmp_path, listings=LISTINGS)
+    result = crawl_rfi(site, tmp_path, healthy=False, listings=LISTINGS)
     assert result.records == []
     assert result.stats["finish_reason"] == "blocked"
     assert result.stat("rfi_news/blocked/403") == 3
@@ -202,7 +203,7 @@ def test_blocked_host_gets_no_more_requests(site: FixtureServer, tmp_path: Path)
         args={"listings": LISTINGS},
         settings={"RFI_ORIGIN": site.origin, "BLOCKED_AFTER": "2", "CONCURRENT_REQUESTS": "1"},
     )
-    assert result.returncode == 0, result.log
+    assert result.returncode == 3, result.log  # blocked: unhealthy
     assert [request.path for request in site.requests] == ["/robots.txt", "/cn/", "/cn/中国/"]
     assert result.stat("rfi_news/blocked/hosts") == 1
     assert result.stat("rfi_news/blocked/skipped") == 1
