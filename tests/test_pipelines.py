@@ -121,17 +121,8 @@ def test_labels(crawler) -> None:
     assert item["credit"] == "© 2021 AFP"
 
 
-@pytest.mark.parametrize(
-    ("changes", "reason"),
-    [
-        ({"url": None}, "no_url"),
-        ({"language": None}, "not_a_chinese_edition_url"),
-        ({"title": None}, "no_title"),
-        ({"lead": None, "paragraphs": []}, "no_text"),
-        ({"published": None, "feed_published": None}, "no_time"),
-    ],
-)
-def test_validation_drops_with_a_reason(crawler, changes: dict, reason: str) -> None:
+def complete_record(**changes: object):
+    """A normalised record with every field the contract asks for, then ``changes``."""
     item = new_article(
         url="https://www.rfi.fr/cn/x/y",
         language="zh-Hans",
@@ -143,6 +134,21 @@ def test_validation_drops_with_a_reason(crawler, changes: dict, reason: str) -> 
         origin="/data/item.md",
     )
     item.update(changes)
+    return item
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"url": None}, "no_url"),
+        ({"language": None}, "not_a_chinese_edition_url"),
+        ({"title": None}, "no_title"),
+        ({"lead": None, "paragraphs": []}, "no_text"),
+        ({"published": None, "feed_published": None}, "no_time"),
+    ],
+)
+def test_validation_drops_with_a_reason(crawler, changes: dict, reason: str) -> None:
+    item = complete_record(**changes)
     with pytest.raises(DropItem, match=rf"/data/item.md: record dropped \({reason}\)"):
         ValidationPipeline.from_crawler(crawler).process_item(item)
     assert stat(crawler, f"rfi_news/validation/dropped/{reason}") == 1
@@ -150,16 +156,7 @@ def test_validation_drops_with_a_reason(crawler, changes: dict, reason: str) -> 
 
 @pytest.mark.parametrize("kept", [{"lead": None}, {"paragraphs": []}, {"published": None}, {"feed_published": None}])
 def test_validation_keeps_what_the_contract_allows(crawler, kept: dict) -> None:
-    item = new_article(
-        url="https://www.rfi.fr/cn/x/y",
-        language="zh-Hans",
-        title="标题",
-        lead="导语",
-        paragraphs=["正文"],
-        published="2023-12-30T09:05:00Z",
-        feed_published="2023-12-30T09:15:01Z",
-    )
-    item.update(kept)
+    item = complete_record(**kept)
     assert ValidationPipeline.from_crawler(crawler).process_item(item) is item
 
 
