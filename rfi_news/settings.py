@@ -57,3 +57,29 @@ EXTENSIONS = {
     "rfi_news.extensions.StatsFile": 900,  # on only when STATS_FILE names a file
 }
 STATS_FILE = None
+
+# --- Scheduled crawls: incremental state, crash-safe output, limits (issue 4) --------------------------------
+# Crawl state (docs/scheduling.md): off unless RFI_STATE_DIR (this setting or the environment variable) names a
+# folder. Then a run emits only articles it never emitted, or whose content changed, skips article pages it has
+# already emitted, asks feeds only for what changed since the last run, and refuses to run while another run of
+# the same spider holds the state.
+RFI_STATE_DIR = None
+EXTENSIONS["rfi_news.extensions.CrawlStateKeeper"] = 100  # opens (locks) the state first, commits it last
+ITEM_PIPELINES["rfi_news.pipelines.IncrementalPipeline"] = 950  # after the deduplication: only valid, unique records
+DOWNLOADER_MIDDLEWARES = globals().get("DOWNLOADER_MIDDLEWARES", {})  # merged with any block above
+DOWNLOADER_MIDDLEWARES["rfi_news.middlewares.KnownArticleMiddleware"] = 50  # before robots.txt, UA, retries
+
+# Output: one file per run, written under a temporary name and renamed into place when the run ends; -O / -o on
+# the command line replace this default and get the same atomic local storage.
+FEEDS = {
+    "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False},
+}
+FEED_STORAGES = {
+    "": "rfi_news.feedstorage.AtomicFileFeedStorage",
+    "file": "rfi_news.feedstorage.AtomicFileFeedStorage",
+}
+
+# An unattended run never hangs or grows without bound: both close the spider gracefully, so the output and the
+# state of what was done are kept (and a JOBDIR run resumes). Raise them, or set 0, for a long backfill.
+CLOSESPIDER_TIMEOUT = 3600
+MEMUSAGE_LIMIT_MB = 1024

@@ -2,7 +2,8 @@
 
 Their order (``ITEM_PIPELINES`` in settings.py) matters: the URL first (title and validation need the column
 and language it derives), the lead before the paragraphs (a paragraph equal to the lead is dropped), the
-validation after every normaliser, the deduplication last (only valid records claim a URL).
+validation after every normaliser, the deduplication after it (only valid records claim a URL), and, with the
+crawl state on, the incremental filter last (only the run's unique records are compared with earlier runs').
 Each counts what it changes and drops under ``rfi_news/<concern>/…`` in the crawl stats.
 """
 
@@ -15,10 +16,12 @@ from rfi_news.pipelines.fields import (
     TitlePipeline,
     UrlPipeline,
 )
+from rfi_news.pipelines.state import IncrementalPipeline
 from rfi_news.pipelines.validation import ValidationPipeline
 
 __all__ = [
     "DeduplicationPipeline",
+    "IncrementalPipeline",
     "LabelsPipeline",
     "LeadPipeline",
     "ParagraphsPipeline",
