@@ -83,3 +83,5 @@ FEED_STORAGES = {
 # state of what was done are kept (and a JOBDIR run resumes). Raise them, or set 0, for a long backfill.
 CLOSESPIDER_TIMEOUT = 3600
 MEMUSAGE_LIMIT_MB = 1024
+# The archive spider reads its files in batches of this many (one queued request each; see spiders/archive.py).
+ARCHIVE_BATCH_FILES = 100
