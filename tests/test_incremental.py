@@ -286,13 +286,15 @@ def test_killed_runs_never_publish_a_partial_line_nor_lose_an_article(tmp_path: 
 def test_a_second_run_on_the_same_state_is_refused(tmp_path: Path, big_archive: Path) -> None:
     state_dir = tmp_path / "state"
     settings = {"RFI_STATE_DIR": str(state_dir)}
-    first = start_crawl("archive", tmp_path / "first", {"path": str(big_archive)}, {**settings, "FEEDS": "{}"})
+    # One file per batch, half a second apart: the first run is still busy when the second starts.
+    slow = {**settings, "FEEDS": "{}", "ARCHIVE_BATCH_FILES": "1", "DOWNLOAD_DELAY": "0.5"}
+    first = start_crawl("archive", tmp_path / "first", {"path": str(big_archive)}, slow)
     try:
         wait_until(lambda: lock_held_by(state_dir, "archive", first), first, "the first run holds the lock")
         second = run_crawl("archive", tmp_path / "second", args={"path": str(big_archive)}, settings=settings)
     finally:
         first.send_signal(signal.SIGINT)  # a graceful stop: the first run is not needed to the end
-        first.wait(timeout=60)
+        assert first.wait(timeout=60) == 0
     assert second.returncode != 0
     assert "Not running archive: another run of this spider holds" in second.log
     assert f"pid {first.pid}" in second.log
