@@ -1,5 +1,7 @@
 """rfi-news settings: one module, polite defaults; override with ``-s NAME=VALUE`` or Scrapyd's settings."""
 
+import os
+
 from rfi_news import __version__
 from rfi_news.items import RECORD_FIELDS
 
@@ -69,10 +71,12 @@ ITEM_PIPELINES["rfi_news.pipelines.IncrementalPipeline"] = 950  # after the dedu
 DOWNLOADER_MIDDLEWARES = globals().get("DOWNLOADER_MIDDLEWARES", {})  # merged with any block above
 DOWNLOADER_MIDDLEWARES["rfi_news.middlewares.KnownArticleMiddleware"] = 50  # before robots.txt, UA, retries
 
-# Output: one file per run, written under a temporary name and renamed into place when the run ends; -O / -o on
-# the command line replace this default and get the same atomic local storage.
+# Output: one file per run, <RFI_OUTPUT_DIR>/<spider>/<start time>.jsonl (RFI_OUTPUT_DIR is an environment
+# variable, default ./output), written under a temporary name and renamed into place when the run ends; a run
+# that emits nothing writes no file. -O / -o on the command line replace this default, with the same safe storage.
+RFI_OUTPUT_DIR = os.environ.get("RFI_OUTPUT_DIR", "output")
 FEEDS = {
-    "output/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False},
+    f"{RFI_OUTPUT_DIR}/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False},
 }
 FEED_STORAGES = {
     "": "rfi_news.feedstorage.AtomicFileFeedStorage",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -196,7 +197,9 @@ def copy_archive(destination: Path, copies: range) -> None:
             )
 
 
-def start_crawl(spider: str, workdir: Path, args: dict[str, str], settings: dict[str, str]) -> subprocess.Popen:
+def start_crawl(
+    spider: str, workdir: Path, args: dict[str, str], settings: dict[str, str], env: dict[str, str] | None = None
+) -> subprocess.Popen:
     workdir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for name, value in args.items():
@@ -204,7 +207,13 @@ def start_crawl(spider: str, workdir: Path, args: dict[str, str], settings: dict
     all_settings = {**TEST_SETTINGS, "LOG_FILE": str(workdir / "crawl.log"), **settings}
     for name, value in all_settings.items():
         command += ["-s", f"{name}={value}"]
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def wait_until(condition, process: subprocess.Popen, what: str) -> None:
@@ -341,3 +350,18 @@ def test_a_backfill_stopped_with_sigterm_resumes_with_jobdir(tmp_path: Path, big
     urls = Counter(record["url"] for record in published_records(output / "archive"))
     assert len(urls) == COPIES * 48
     assert set(urls.values()) == {1}
+
+
+def test_scheduled_runs_write_one_file_per_run_where_the_environment_says(tmp_path: Path) -> None:
+    """As a cron line runs it: no -O, state and output folders from the environment."""
+    env = {"RFI_STATE_DIR": str(tmp_path / "state"), "RFI_OUTPUT_DIR": str(tmp_path / "output")}
+    first = start_crawl("archive", tmp_path / "run1", {"path": str(ARCHIVE_DIR)}, {}, env=env)
+    assert first.wait(timeout=60) == 0
+    (published,) = (tmp_path / "output" / "archive").iterdir()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", published.name)
+    assert len(published.read_text(encoding="utf-8").splitlines()) == 48
+    assert (tmp_path / "state" / "archive.sqlite3").is_file()
+
+    second = start_crawl("archive", tmp_path / "run2", {"path": str(ARCHIVE_DIR)}, {}, env=env)
+    assert second.wait(timeout=60) == 0
+    assert list((tmp_path / "output" / "archive").iterdir()) == [published]  # nothing new: no new file
