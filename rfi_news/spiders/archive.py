@@ -74,14 +74,16 @@ class ArchiveSpider(scrapy.Spider):
                 continue
             batch.append(str(file_path))
             if len(batch) == batch_size:
-                yield self.batch_request(batch)
-                batch = []
+                # Noted before the yield: the engine queues the request as it receives it, and the job saves the
+                # queue and this state together, so a resumed run neither repeats nor skips the batch.
                 if state is not None:
                     state[STATE_KEY] = parts
+                yield self.batch_request(batch)
+                batch = []
         if batch:
-            yield self.batch_request(batch)
             if state is not None:
                 state[STATE_KEY] = self._relative_parts(Path(batch[-1]))
+            yield self.batch_request(batch)
 
     def batch_request(self, paths: list[str]) -> scrapy.Request:
         return scrapy.Request(BATCH_URL, callback=self.read_batch, cb_kwargs={"paths": paths}, dont_filter=True)
