@@ -69,7 +69,7 @@ RFI_STATE_DIR = None
 EXTENSIONS["rfi_news.extensions.CrawlStateKeeper"] = 100  # opens (locks) the state first, commits it last
 ITEM_PIPELINES["rfi_news.pipelines.IncrementalPipeline"] = 950  # after the deduplication: only valid, unique records
 DOWNLOADER_MIDDLEWARES = globals().get("DOWNLOADER_MIDDLEWARES", {})  # merged with any block above
-DOWNLOADER_MIDDLEWARES["rfi_news.middlewares.KnownArticleMiddleware"] = 50  # before robots.txt, UA, retries
+DOWNLOADER_MIDDLEWARES["rfi_news.middlewares.KnownArticleMiddleware"] = 25  # first: before offsite, robots.txt
 
 # Output: one file per run, <RFI_OUTPUT_DIR>/<spider>/<start time>.jsonl (RFI_OUTPUT_DIR is an environment
 # variable, default ./output), written under a temporary name and renamed into place when the run ends; a run
