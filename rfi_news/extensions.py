@@ -13,6 +13,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from rfi_news.health import STATUS_STAT, SUMMARY_STAT, UNHEALTHY
 from rfi_news.state import CrawlState, StateLockedError, content_hash, crawl_state
 
 logger = logging.getLogger(__name__)
@@ -101,3 +102,30 @@ class CrawlStateKeeper:
         if not self.state.committed:
             logger.warning("Crawl state not committed (no output was published): %s", self.state.path)
         self.state.close()
+
+
+class HealthSummary:
+    """Repeats the run's health verdict (written by :class:`rfi_news.monitors.HealthReport`) as the last
+    paragraph of the log, after Scrapy's stats dump and "Spider closed", where a person reading the end of a
+    log file looks first.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("SPIDERMON_ENABLED"):
+            raise NotConfigured
+        extension = cls(crawler)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def engine_stopped(self) -> None:
+        summary = self.crawler.stats.get_value(SUMMARY_STAT)
+        if summary is None:
+            logger.error("Run health: UNKNOWN: the monitors did not report (see the Spidermon lines above)")
+        elif self.crawler.stats.get_value(STATUS_STAT) == UNHEALTHY:
+            logger.error(summary)
+        else:
+            logger.info(summary)

@@ -1,15 +1,168 @@
-"""Downloader middlewares."""
+"""Downloader middlewares: a site that pushes back (``Retry-After`` honoured, 403 treated as "blocked"); article
+pages already emitted not fetched again (with the crawl state on)."""
 
 from __future__ import annotations
 
-from typing import Self
+import email.utils
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any, Self
 
-from scrapy import Request
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
+from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import response_status_message
 
 from rfi_news.state import CrawlState, crawl_state
+
+logger = logging.getLogger(__name__)
+
+BLOCKED_STATUS = 403
+
+
+class HostBlocked(IgnoreRequest):
+    """A request not sent because its host has been refusing every request (403)."""
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` (delay in seconds, or an HTTP date) as seconds from ``now``; ``None`` if absent or bad."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:  # RFC 9110 dates are GMT
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retry, which for ``RETRY_AFTER_CODES`` (429, 503) first waits what ``Retry-After`` asks.
+
+    The wait is capped by ``RETRY_AFTER_MAX`` seconds: a server that asks for longer is not retried (the
+    request is given up, logged and counted), because a crawl cannot usefully hold a request for that long.
+    Only the answered request waits; the other requests go on at the crawl's own pace.
+    """
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.retry_after_codes = {int(code) for code in settings.getlist("RETRY_AFTER_CODES")}
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX")
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        stats = self.crawler.stats
+        reason = response_status_message(response.status)
+        if response.status in self.retry_after_codes:
+            header = response.headers.get(b"Retry-After")
+            wait = retry_after_seconds(header.decode("latin-1") if header else None)
+            if wait is not None:
+                if wait > self.retry_after_max:
+                    logger.warning(
+                        "%s asks to wait %.0f s (Retry-After), more than RETRY_AFTER_MAX=%.0f s; not retrying %s",
+                        urlparse_cached(request).hostname,
+                        wait,
+                        self.retry_after_max,
+                        request.url,
+                    )
+                    stats.inc_value("rfi_news/retry_after/too_long")
+                    return response
+                retry = self._retry(request, reason)
+                if retry is None:
+                    return response
+                stats.inc_value("rfi_news/retry_after/waited")
+                stats.inc_value("rfi_news/retry_after/seconds", wait)
+                logger.info("Waiting %.1f s (Retry-After) before retrying %s", wait, request.url)
+                await sleep(wait)
+                return retry
+        return self._retry(request, reason) or response
+
+
+class BlockedSiteMiddleware:
+    """403 is "blocked", not "empty": never retried, counted, and after ``BLOCKED_AFTER`` 403s in a row from a
+    host no more requests go to it. When the spider goes idle having had nothing but 403s (robots.txt aside),
+    the run closes with the reason ``blocked``; a run that met a 403 ends with one summary line per host.
+
+    Stats: ``rfi_news/blocked/403`` (403 answers), ``rfi_news/blocked/hosts`` (hosts given up on),
+    ``rfi_news/blocked/skipped`` (requests not sent because their host was given up on).
+    """
+
+    def __init__(self, crawler: Crawler, blocked_after: int) -> None:
+        self.crawler = crawler
+        self.blocked_after = blocked_after
+        self.sent: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+        self.answered: Counter[str] = Counter()  # any answer but a 403
+        self.refused_in_a_row: Counter[str] = Counter()
+        self.blocked_hosts: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler, crawler.settings.getint("BLOCKED_AFTER"))
+        crawler.signals.connect(middleware.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    @staticmethod
+    def host(request: Request) -> str:
+        return urlparse_cached(request).netloc
+
+    @staticmethod
+    def is_robots_txt(request: Request) -> bool:
+        # rfi.fr served robots.txt while it refused every page: its answer says nothing about being blocked.
+        return urlparse_cached(request).path == "/robots.txt"
+
+    def process_request(self, request: Request) -> None:
+        if self.is_robots_txt(request):
+            return
+        host = self.host(request)
+        if host in self.blocked_hosts:
+            self.crawler.stats.inc_value("rfi_news/blocked/skipped")
+            raise HostBlocked(f"{host} is refusing requests (403); not sent: {request.url}")
+        self.sent[host] += 1
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if self.is_robots_txt(request):
+            return response
+        host = self.host(request)
+        if response.status != BLOCKED_STATUS:
+            self.answered[host] += 1
+            self.refused_in_a_row[host] = 0
+            return response
+        stats = self.crawler.stats
+        stats.inc_value("rfi_news/blocked/403")
+        self.refused[host] += 1
+        self.refused_in_a_row[host] += 1
+        if self.refused_in_a_row[host] >= self.blocked_after and host not in self.blocked_hosts:
+            self.blocked_hosts.add(host)
+            stats.inc_value("rfi_news/blocked/hosts")
+            logger.error(
+                "%s refused %d requests in a row (403): sending it no more requests in this run",
+                host,
+                self.refused_in_a_row[host],
+            )
+        return response
+
+    def spider_idle(self, spider: Spider) -> None:
+        if self.refused and not any(self.answered.values()):
+            raise CloseSpider("blocked")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        for host, refused in sorted(self.refused.items()):
+            level = logging.WARNING if self.answered[host] else logging.ERROR
+            logger.log(level, "%s refused %d of %d requests (403)", host, refused, self.sent[host])
+
 
 # The contract with the spiders: a request for an article page carries the article's canonical url here.
 ARTICLE_URL_META = "rfi_article_url"

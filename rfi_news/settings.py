@@ -60,6 +60,98 @@ EXTENSIONS = {
 }
 STATS_FILE = None
 
+# --- rfi.fr spider, sitemaps, feed + page, a site that pushes back (issue 3) ---------------------------------
+# The origin that stands for https://www.rfi.fr when fetching: a local server in tests
+# (-s RFI_ORIGIN=http://127.0.0.1:8123). Records always keep the canonical https://www.rfi.fr/… url.
+RFI_ORIGIN = "https://www.rfi.fr"
+# The listing pages `scrapy crawl rfi` starts from, per edition (-a edition=tw); -a listings=… replaces them.
+# The /tw/ section names are those Taiwanese crawlers used; none of them was seen on a saved /tw/ page.
+RFI_LISTINGS = {
+    "cn": [
+        "/cn/",
+        "/cn/中国/",
+        "/cn/法国/",
+        "/cn/港澳台/",
+        "/cn/亚洲/",
+        "/cn/非洲/",
+        "/cn/美洲/",
+        "/cn/欧洲/",
+        "/cn/中东/",
+        "/cn/国际/",
+        "/cn/滚动新闻/",
+    ],
+    "tw": [
+        "/tw/",
+        "/tw/中國/",
+        "/tw/法國/",
+        "/tw/港澳台/",
+        "/tw/亞洲/",
+        "/tw/非洲/",
+        "/tw/美洲/",
+        "/tw/歐洲/",
+        "/tw/中東/",
+        "/tw/國際/",
+    ],
+}
+RFI_COLUMN_SECTION = {"cn": "专栏检索", "tw": "專欄檢索"}  # -a columns=要闻分析,… (the /tw/ name is a guess)
+RFI_PAGES = 2  # listing pages read per listing (-a pages=N)
+RFI_RSS_PATHS = {"cn": ["/cn/rss"], "tw": ["/tw/rss"]}  # -a rss=1
+RFI_NEWS_SITEMAP = "/sitemaps/{edition}/news.xml"  # -a sitemap=news
+RFI_SITEMAP_INDEX = "/sitemaps/{edition}/index.xml"  # -a month=YYYY-MM reads its contents_YYYYMM.xml
+
+# 429 and 503 are retried after the wait their Retry-After asks, up to RETRY_AFTER_MAX seconds; a longer wait
+# is not retried. 403 is never retried: after BLOCKED_AFTER 403s in a row a host gets no more requests.
+RETRY_AFTER_CODES = [429, 503]
+RETRY_AFTER_MAX = 120
+BLOCKED_AFTER = 5
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "rfi_news.middlewares.RetryAfterMiddleware": 550,  # in Scrapy's RetryMiddleware's place
+    "rfi_news.middlewares.BlockedSiteMiddleware": 560,  # sees each answer before the retry does
+}
+
+# --- Run health: validation and monitors (issue 6) ---------------------------------------------------------
+# Every run checks itself when its spider closes (docs/monitoring.md): rfi_news.monitors.RunHealthSuite, run by
+# Spidermon. A failed check makes `scrapy crawl` exit 3 (rfi_news/commands/crawl.py), writes
+# `<output>.report.json` beside a local -o/-O output (or RFI_REPORT_FILE) and ends the log with the verdict.
+from rfi_news.schemas import article_schema  # noqa: E402
+
+COMMANDS_MODULE = "rfi_news.commands"
+SPIDERMON_ENABLED = True
+EXTENSIONS = {
+    **EXTENSIONS,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,  # before StatsFile, so the stats file has the verdict
+    "rfi_news.extensions.HealthSummary": 910,
+}
+ITEM_PIPELINES = {
+    **ITEM_PIPELINES,
+    "rfi_news.pipelines.SchemaValidationPipeline": 850,  # after the validation, before a record claims its url
+}
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["rfi_news.monitors.RunHealthSuite"]
+SPIDERMON_VALIDATION_SCHEMAS = [article_schema()]
+SPIDERMON_VALIDATION_DROP_ITEMS_WITH_ERRORS = True  # a record that breaks the output contract is never written
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # a field counts when it is neither null nor empty ([] included)
+RFI_REPORT_FILE = None  # a path for the report; by default it goes beside the first local output file
+
+# Thresholds, chosen on the real items (tests/fixtures/archive) and explained in docs/monitoring.md.
+SPIDERMON_MIN_ITEMS = 1
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+SPIDERMON_MAX_ERRORS = 0
+# A request that used up its retries is handled (its errback tries the next mirror; a lost page shows in the
+# records, layout and blocked-answer checks), so Scrapy's "Gave up retrying" is a warning here, and an ERROR in
+# the log always means something the code did not handle.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
+SPIDERMON_FIELD_COVERAGE_RULES = {
+    "ArticleItem/published": 0.9,  # every real item has its date line
+    "ArticleItem/paragraphs": 0.9,  # every real item has body text
+    "ArticleItem/image": 0.2,  # 47% of the 2021 items (AFP wire copy) have one; 81% overall
+    "ArticleItem/lead": 0.05,  # AFP wire copy has none: 20% of the 2021 items have one, 56% overall
+}
+RFI_MONITOR_MIN_SAMPLE = 10  # fewer records (or parts looked for) than this: coverage and layout are not judged
+RFI_MONITOR_MAX_BLOCKED_SHARE = 0.25
+RFI_MONITOR_MAX_LAYOUT_MISS_SHARE = 0.2
 # --- Scheduled crawls: incremental state, crash-safe output, limits (issue 4) --------------------------------
 # Crawl state (docs/scheduling.md): off unless RFI_STATE_DIR (this setting or the environment variable) names a
 # folder. Then a run emits only articles it never emitted, or whose content changed, skips article pages it has

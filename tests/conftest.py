@@ -33,6 +33,21 @@ def fixture_server() -> Iterator[FixtureServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def site_server() -> Iterator[FixtureServer]:
+    """A second server that plays www.rfi.fr from tests/fixtures/site/ (pass its origin as RFI_ORIGIN)."""
+    server = FixtureServer(FIXTURES / "site", default_type="text/html; charset=utf-8").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def site(site_server: FixtureServer) -> FixtureServer:
+    """The reconstructed rfi.fr site, with no scripted routes and no recorded requests."""
+    site_server.reset()
+    return site_server
+
+
 @pytest.fixture
 def server(fixture_server: FixtureServer) -> FixtureServer:
     """The session's fixture server, with no scripted routes and no recorded requests."""
@@ -46,3 +61,13 @@ def archive_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
     result = run_crawl("archive", tmp_path_factory.mktemp("archive"), args={"path": str(ARCHIVE_DIR)})
     assert result.returncode == 0, result.log
     return result
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``live`` need the internet: skipped unless asked for with ``-m live``."""
+    if "live" in (config.option.markexpr or ""):
+        return
+    skip_live = pytest.mark.skip(reason="needs the internet; run with -m live")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip_live)

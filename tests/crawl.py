@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
+from rfi_news.schemas import article_schema
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Fast, local defaults for tests against 127.0.0.1; the polite production defaults are tested on their own.
@@ -19,6 +23,10 @@ TEST_SETTINGS = {
     "RETRY_TIMES": "1",
     "LOG_LEVEL": "INFO",
 }
+
+
+def log_text(log_file: Path) -> str:
+    return log_file.read_text(encoding="utf-8") if log_file.exists() else ""
 
 
 @dataclass
@@ -69,6 +77,13 @@ def run_crawl(
     records = []
     if output.exists():
         records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    # A deprecation warning inside a crawl fails its test, as it does in the test process (filterwarnings).
+    assert "DeprecationWarning" not in log_text(log_file), "a deprecation warning was logged"
+    # Every record any test produces must fit the schema the package ships.
+    validator = Draft202012Validator(article_schema())
+    for record in records:
+        errors = [error.message for error in validator.iter_errors(record)]
+        assert not errors, f"{record.get('url')}: {errors}"
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-    log = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
+    log = log_text(log_file)
     return CrawlResult(process.returncode, records, stats, log + process.stderr, output)

@@ -1,8 +1,9 @@
 """A real HTTP server on 127.0.0.1 that plays the sites (feedx.net, rfi.fr) for end-to-end crawls.
 
-It serves the files under a root folder, with ``ETag``/``Last-Modified`` and ``304`` answers to conditional
-requests, and scripted answers (status, headers, body) for paths a test registers. Every request is
-recorded, so a test can assert what was fetched and how often.
+It serves the files under a root folder (a path ending in ``/`` serves that folder's ``index.html``; a file
+without a suffix, such as an article path, is served as ``default_type``), with ``ETag``/``Last-Modified``
+and ``304`` answers to conditional requests, and scripted answers (status, headers, body) for paths a test
+registers. Every request is recorded, so a test can assert what was fetched and how often.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ Route = Answer | Callable[["RecordedRequest"], Answer]
 
 
 class FixtureServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, default_type: str = "application/octet-stream") -> None:
         self.root = root
+        self.default_type = default_type
         self.routes: dict[str, Route] = {}
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -100,12 +102,14 @@ class FixtureServer:
         status = answer.status
         if body is None and answer.file is not None:
             file_path = (self.root / answer.file.lstrip("/")).resolve()
+            if answer.file.endswith("/") or file_path.is_dir():
+                file_path = file_path / "index.html"
             if not file_path.is_relative_to(self.root.resolve()) or not file_path.is_file():
                 status, body = 404, b"not found"
                 headers.setdefault("Content-Type", "text/plain")
             else:
                 body = file_path.read_bytes()
-                headers.setdefault("Content-Type", CONTENT_TYPES.get(file_path.suffix, _guess_type(file_path)))
+                headers.setdefault("Content-Type", CONTENT_TYPES.get(file_path.suffix, self._guess_type(file_path)))
                 etag = '"' + hashlib.sha1(body).hexdigest() + '"'
                 modified = email.utils.formatdate(file_path.stat().st_mtime, usegmt=True)
                 headers.setdefault("ETag", etag)
@@ -121,6 +125,7 @@ class FixtureServer:
         if status != 304:
             handler.wfile.write(body)
 
-
-def _guess_type(path: Path) -> str:
-    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    def _guess_type(self, path: Path) -> str:
+        if not path.suffix:
+            return self.default_type
+        return mimetypes.guess_type(path.name)[0] or "application/octet-stream"

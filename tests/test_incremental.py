@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -173,10 +174,33 @@ def test_a_broken_feed_is_not_remembered(tmp_path: Path, server: FixtureServer) 
     state = {"RFI_STATE_DIR": str(tmp_path / "state")}
     for run in ("run1", "run2"):
         result = run_crawl("feedx", tmp_path / run, args={"feed_url": server.url("/rss/rfi.xml")}, settings=state)
-        assert result.returncode == 0, result.log
+        assert result.returncode == 3, result.log  # unhealthy (every feed URL failed), as the monitors say
         assert result.stat("rfi_news/feed/unreadable") == 1
         assert result.stat("rfi_news/feed/not_modified") == 0
     assert "If-None-Match" not in server.requests[-1].headers
+
+
+# --- rfi: article pages already emitted are not requested ---------------------------------------------------
+
+
+def test_rfi_runs_do_not_request_article_pages_already_emitted(tmp_path: Path, site: FixtureServer) -> None:
+    settings = {"RFI_ORIGIN": site.origin, "RFI_STATE_DIR": str(tmp_path / "state")}
+    args = {"listings": "/cn/,/cn/中国/,/cn/国际/"}
+    first = run_crawl("rfi", tmp_path / "run1", args=args, settings=settings)
+    assert first.returncode == 0, first.log
+    emitted = {unquote(url.removeprefix("https://www.rfi.fr")) for url in first.urls}
+    assert len(emitted) >= 10
+    assert first.stat("rfi_news/state/new") == len(emitted)
+    assert emitted <= {request.path for request in site.requests}
+
+    site.requests.clear()
+    second = run_crawl("rfi", tmp_path / "run2", args=args, settings=settings)
+    assert second.returncode == 0, second.log  # nothing new is a healthy run
+    assert second.records == []
+    assert second.stat("rfi_news/state/skipped") == len(emitted)
+    requested = {request.path for request in site.requests}
+    assert not requested & emitted  # no article page already emitted was fetched
+    assert {"/cn/", "/cn/中国/", "/cn/国际/"} <= requested  # the listings were
 
 
 # --- killed runs, overlapping runs -------------------------------------------------------------------------
@@ -303,8 +327,9 @@ def test_a_second_run_on_the_same_state_is_refused(tmp_path: Path, big_archive: 
         second = run_crawl("archive", tmp_path / "second", args={"path": str(big_archive)}, settings=settings)
     finally:
         first.send_signal(signal.SIGINT)  # a graceful stop: the first run is not needed to the end
-        assert first.wait(timeout=60) == 0
-    assert second.returncode != 0
+        # Stopped before its end: its monitors call the run unhealthy (exit status 3), as for any stopped run.
+        assert first.wait(timeout=60) == 3
+    assert second.returncode == 1
     assert "Not running archive: another run of this spider holds" in second.log
     assert f"pid {first.pid}" in second.log
     assert not second.output.exists()  # refused before opening any output
@@ -319,7 +344,7 @@ def test_a_stopped_backfill_resumes_with_jobdir(tmp_path: Path) -> None:
     jobdir = {"JOBDIR": str(tmp_path / "job"), "ARCHIVE_BATCH_FILES": "5", "CONCURRENT_REQUESTS": "1"}
     stop_after_ten = {**jobdir, "CLOSESPIDER_ITEMCOUNT": "10"}
     stopped = run_crawl("archive", tmp_path / "run1", args={"path": str(ARCHIVE_DIR)}, settings=stop_after_ten)
-    assert stopped.returncode == 0, stopped.log
+    assert stopped.returncode == 3, stopped.log  # a stopped run: unhealthy for the monitors
     assert stopped.stats["finish_reason"] == "closespider_itemcount"
     assert 10 <= len(stopped.records) < 48
     resumed = run_crawl("archive", tmp_path / "run2", args={"path": str(ARCHIVE_DIR)}, settings=jobdir)
@@ -340,7 +365,7 @@ def test_a_backfill_stopped_with_sigterm_resumes_with_jobdir(tmp_path: Path, big
     stopped = start_crawl("archive", tmp_path / "run1", {"path": str(big_archive)}, settings)
     wait_until(lambda: part_lines(output / "archive") >= 100, stopped, "100 lines are written")
     stopped.send_signal(signal.SIGTERM)  # what systemd, Scrapyd's cancel and `kill` send: a graceful stop
-    assert stopped.wait(timeout=60) == 0
+    assert stopped.wait(timeout=60) == 3  # a stopped run: finish reason "shutdown", unhealthy for the monitors
     first = published_records(output / "archive")
     assert 100 <= len(first) < COPIES * 48
 

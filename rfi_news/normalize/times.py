@@ -33,7 +33,10 @@ def from_paris_date_line(text: str) -> datetime:
     if not match:
         raise UnparseableTime(f"not a DD/MM/YYYY - HH:MM date line: {text!r}")
     day, month, year, hour, minute = (int(part) for part in match.groups())
-    local = datetime(year, month, day, hour, minute, tzinfo=PARIS, fold=0)
+    try:
+        local = datetime(year, month, day, hour, minute, tzinfo=PARIS, fold=0)
+    except ValueError as exc:
+        raise UnparseableTime(f"impossible date: {text!r}") from exc
     return local.astimezone(UTC)
 
 

@@ -53,3 +53,38 @@ def language_of(url: str) -> str | None:
     """``zh-Hans`` for ``/cn/``, ``zh-Hant`` for ``/tw/``; ``None`` for another edition."""
     segments = path_segments(url)
     return EDITION_LANGUAGES.get(segments[0]) if segments else None
+
+
+_ARTICLE_DATE_RE = re.compile(r"/(\d{8})-[^/]+/?$")
+
+
+def is_rfi_url(url: str) -> bool:
+    """A root-relative path, or an absolute URL on ``www.rfi.fr`` (http or https)."""
+    parts = urlsplit(url.strip())
+    if not parts.scheme and not parts.netloc:
+        return url.strip().startswith("/")
+    return parts.scheme in ("http", "https") and parts.hostname == "www.rfi.fr"
+
+
+def on_origin(url: str, origin: str) -> str:
+    """The address to fetch ``url`` (root-relative or on ``www.rfi.fr``) from ``origin`` (``RFI_ORIGIN``).
+
+    ``origin`` is ``https://www.rfi.fr`` in production and a local server in tests; it may carry a path
+    prefix. The query and fragment are dropped (``/cn/中国/2/#pager`` → ``…/cn/%E4%B8%AD%E5%9B%BD/2/``).
+    """
+    return origin.rstrip("/") + canonical_path(url)
+
+
+def article_date(url: str) -> str | None:
+    """``YYYY-MM-DD`` from the ``/<YYYYMMDD>-<slug>`` that ends an article path, else ``None``."""
+    match = _ARTICLE_DATE_RE.search(unquote(urlsplit(url).path))
+    if not match:
+        return None
+    digits = match.group(1)
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
+
+
+def is_article_url(url: str) -> bool:
+    """``/<edition>/<section…>/<YYYYMMDD>-<slug>``: an article of the Chinese editions."""
+    segments = path_segments(url)
+    return len(segments) >= 3 and segments[0] in EDITION_LANGUAGES and article_date(url) is not None

@@ -4,4 +4,5 @@
 - :mod:`.item`: a feed item's description (date line, image, chapô, body, share links, footer).
 - :mod:`.archive`: one archived feed item file (``<!--ms-->`` / ``[title](link)`` / ``------`` / HTML).
 - :mod:`.rss`: an RSS 2.0 document.
+- :mod:`.page`: an RFI article page (JSON-LD, meta, then named selectors; the body through :mod:`.body`).
 """

@@ -107,6 +107,10 @@ def feed_item_record(
     """
     content = read_item_html(description)
     problems = [] if content.published_raw else ["no_date_line"]
+    if not content.paragraphs:
+        # Not a reason to drop (a chapô alone is a record), but the layout monitor's sign that the body
+        # reader's blocks stopped matching.
+        problems.append("no_paragraphs")
     if not description.strip():
         problems.append("no_description")
     record = {

@@ -89,6 +89,7 @@ class ArchiveSpider(scrapy.Spider):
         return scrapy.Request(BATCH_URL, callback=self.read_batch, cb_kwargs={"paths": paths}, dont_filter=True)
 
     def read_batch(self, response: Any, paths: list[str]) -> Iterator[Any]:
+        self.crawler.stats.inc_value("rfi_news/archive/batches")
         for path in paths:
             item = self.read_file(Path(path))
             if item is not None:

@@ -2,6 +2,10 @@
 
 ``FEEDX_URLS`` (or ``-a feed_url=URL[,URL…]``) lists the feed and its mirrors in order; the next URL is
 fetched only when one fails (an HTTP error, a refused connection, a document that is not RSS).
+
+``-a follow=1`` also fetches each item's article page (from ``RFI_ORIGIN``) and makes one record of both
+(:func:`rfi_news.parsers.merge.merge_feed_and_page`): the page's text when the page has it (``source`` =
+``rfi``), the feed's when the page failed (403, 404, timeout…) or lacks it (``source`` = ``feedx``).
 """
 
 from __future__ import annotations
@@ -12,11 +16,15 @@ from typing import Any, Self
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from rfi_news.items import ArticleItem, new_article
+from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url, on_origin
+from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
-from rfi_news.spiders.base import article_from_feed_item
+from rfi_news.spiders.base import article_from_feed_item, record_from_page
+from rfi_news.spiders.rfi import ARTICLE_META_KEY, failure_reason, is_dropped
 from rfi_news.state import conditional_headers, remember_feed
 
 
@@ -30,9 +38,11 @@ def _codec_name(label: str | None) -> str | None:
 class FeedxSpider(scrapy.Spider):
     name = "feedx"
 
-    def __init__(self, feed_url: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, feed_url: str | None = None, follow: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.feed_url_arg = feed_url
+        self.follow = (follow or "").strip().lower() in ("1", "true", "yes", "on")
+        self.origin = ""
         self.feed_urls: list[str] = []
 
     @classmethod
@@ -44,6 +54,7 @@ class FeedxSpider(scrapy.Spider):
             spider.feed_urls = crawler.settings.getlist("FEEDX_URLS")
         if not spider.feed_urls:
             raise ValueError("no feed URL: set FEEDX_URLS or pass -a feed_url=URL")
+        spider.origin = crawler.settings.get("RFI_ORIGIN")
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -109,7 +120,7 @@ class FeedxSpider(scrapy.Spider):
             self.logger.warning("%s: the feed has no items", response.url)
             stats.inc_value("rfi_news/feed/no_items")
         for number, entry in enumerate(document.entries, start=1):
-            yield article_from_feed_item(
+            item = article_from_feed_item(
                 self,
                 link=entry.link,
                 title=entry.title,
@@ -118,6 +129,48 @@ class FeedxSpider(scrapy.Spider):
                 source="feedx",
                 origin=f"{response.url} item {number} ({entry.link})",
             )
+            link = (entry.link or "").strip()
+            if self.follow and link and is_rfi_url(link) and is_article_url(link):
+                yield self.page_request(item, link)
+            else:
+                yield item
+
+    # --- -a follow=1: the item's article page ---------------------------------------------------------------
+
+    def page_request(self, item: ArticleItem, link: str) -> scrapy.Request:
+        article_url = canonical_url(link)
+        return scrapy.Request(
+            on_origin(article_url, self.origin),
+            callback=self.parse_page,
+            errback=self.page_failed,
+            cb_kwargs={"feed_item": item},
+            meta={ARTICLE_META_KEY: article_url},
+        )
+
+    def parse_page(self, response: Response, feed_item: ArticleItem) -> Iterator[ArticleItem]:
+        page = None
+        if isinstance(response, TextResponse):
+            page = record_from_page(self, response.text, response.meta[ARTICLE_META_KEY], origin=response.url)
+        else:
+            self.logger.warning("%s: not an HTML page; keeping the feed's text", response.url)
+            self.crawler.stats.inc_value("rfi_news/page/not_html")
+        yield self.merged(feed_item, page)
+
+    def page_failed(self, failure: Failure) -> Iterator[ArticleItem]:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"rfi_news/page/failed/{reason}")
+        if is_dropped(failure):
+            # Another middleware chose not to fetch the page (an article already known, say): no record.
+            self.logger.debug("%s: page request dropped: %s", request.url, failure.getErrorMessage())
+            return
+        self.logger.warning("%s: article page failed (%s); keeping the feed's text", request.url, reason)
+        yield self.merged(request.cb_kwargs["feed_item"], None)
+
+    def merged(self, feed_item: ArticleItem, page: dict[str, Any] | None) -> ArticleItem:
+        record = merge_feed_and_page(dict(feed_item), page)
+        self.crawler.stats.inc_value(f"rfi_news/follow/source/{record['source']}")
+        return new_article(**record)
 
     def check_charset(self, response: Response, declared: str | None) -> None:
         """The XML declaration decides the encoding; a header that says otherwise is logged and counted."""

@@ -1,0 +1,55 @@
+"""One record from a feed item and its article page (``scrapy crawl feedx -a follow=1``).
+
+The rule: the article's text (``lead``, ``paragraphs``, ``credit``) comes whole from one side, the page's when
+the page gave at least one paragraph, else the feed's; mixing a page's lead with a feed's paragraphs could
+repeat or drop a block. ``source`` says which side the text came from: ``rfi`` (the page) or ``feedx``.
+Every other field takes the page's value when the page has one, else the feed's (``published_raw`` goes with
+``published``); ``feed_published`` is the feed's own time and always comes from the feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+TEXT_FIELDS = ("lead", "paragraphs", "credit")
+FEED_ONLY_FIELDS = frozenset({"feed_published"})
+BOOKKEEPING_FIELDS = frozenset({"source", "origin"})
+# ``published_raw`` is the string ``published`` was read from: both come from the same side.
+FOLLOWS = {"published_raw": "published"}
+
+
+def _has_value(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | tuple):
+        return bool(value)
+    return True
+
+
+def page_has_text(page: Mapping[str, Any] | None) -> bool:
+    """True when the page gave the article's body (at least one non-empty paragraph)."""
+    return page is not None and any(_has_value(paragraph) for paragraph in page.get("paragraphs") or [])
+
+
+def merge_feed_and_page(feed: Mapping[str, Any], page: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The merged raw record; ``page`` is ``None`` when the page could not be fetched (403, 404, timeout)."""
+    merged = dict(feed)
+    text_from_page = page_has_text(page)
+    if page is not None:
+        for name, value in page.items():
+            if name in FEED_ONLY_FIELDS or name in BOOKKEEPING_FIELDS:
+                continue
+            if name in FOLLOWS:
+                if _has_value(page.get(FOLLOWS[name])):
+                    merged[name] = value
+                continue
+            if name in TEXT_FIELDS:
+                if text_from_page:
+                    merged[name] = value
+            elif _has_value(value):
+                merged[name] = value
+    merged["source"] = "rfi" if text_from_page else "feedx"
+    return merged

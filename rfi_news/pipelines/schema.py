@@ -1,0 +1,51 @@
+"""Every record checked against the project's JSON Schema, with Spidermon's item validation pipeline.
+
+Spidermon validates ``ItemAdapter(item).asdict()``: every field of the item, including ``origin``, which is
+internal (it names the source in log lines), is never exported and is not in the schema (``additionalProperties``
+is false). So this pipeline hands Spidermon the record as the feed exporter writes it (the ``FEED_EXPORT_FIELDS``
+the item has) and passes the item itself on. A record that does not match is dropped (with
+``SPIDERMON_VALIDATION_DROP_ITEMS_WITH_ERRORS``), logged with its source and errors, and counted under
+``spidermon/validation/…``, where the schema monitor reads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
+
+from rfi_news.items import RECORD_FIELDS
+from rfi_news.pipelines.base import origin_of
+
+
+class SchemaValidationPipeline(ItemValidationPipeline):
+    exported_fields: tuple[str, ...] = RECORD_FIELDS
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        pipeline = super().from_crawler(crawler)
+        if isinstance(pipeline, cls):
+            pipeline.exported_fields = tuple(crawler.settings.getlist("FEED_EXPORT_FIELDS") or RECORD_FIELDS)
+        return pipeline
+
+    def exported_view(self, item: Any) -> dict[str, Any]:
+        """The record as the feed exporter writes it: only the exported fields the item has."""
+        adapter = ItemAdapter(item)
+        return {name: adapter[name] for name in self.exported_fields if name in adapter}
+
+    def process_item(self, item: Any) -> Any:  # type: ignore[override]
+        try:
+            super().process_item(self.exported_view(item))
+        except DropItem as exc:
+            raise DropItem(
+                f"{origin_of(ItemAdapter(item))}: record does not match the JSON Schema: {exc}", log_level="WARNING"
+            ) from None
+        return item
+
+    def _drop_item(self, item: Any, errors: dict[str, list[str]]) -> None:
+        # Spidermon's documented hook for saying more about a dropped item: here, which fields failed and why.
+        self.stats.add_dropped_item()
+        raise DropItem("; ".join(f"{field or '<record>'}: {', '.join(messages)}" for field, messages in errors.items()))

@@ -1,0 +1,301 @@
+"""``scrapy crawl rfi``: RFI's own pages, one record per article page.
+
+Where the article links come from is the run's mode, chosen from its arguments (one mode per run):
+
+- listings (the default): the edition's listing pages (``RFI_LISTINGS``; ``-a listings=/cn/,/cn/中国/``;
+  ``-a columns=要闻分析,…`` adds column listings), their cards, and their pagination up to ``-a pages=N``;
+- ``-a sitemap=news``: the edition's news sitemap (``RFI_NEWS_SITEMAP``);
+- ``-a month=YYYY-MM``: one month's ``contents_YYYYMM.xml``, found through the sitemap index;
+- ``-a rss=1``: RFI's own RSS feeds (``RFI_RSS_PATHS``).
+
+``-a since=YYYY-MM-DD`` skips older articles in every mode, and stops paging a listing once its cards are
+older. ``-a edition=tw`` reads the traditional-Chinese edition. Every URL is fetched from ``RFI_ORIGIN``
+(https://www.rfi.fr, or a local server in tests); records keep the canonical https://www.rfi.fr/… URL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from typing import Any, Self
+
+import scrapy
+from lxml import etree
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from rfi_news.items import new_article
+from rfi_news.middlewares import HostBlocked
+from rfi_news.normalize.urls import (
+    article_date,
+    canonical_path,
+    canonical_url,
+    is_article_url,
+    is_rfi_url,
+    on_origin,
+    path_segments,
+)
+from rfi_news.parsers.listing import parse_listing
+from rfi_news.parsers.rss import read_feed
+from rfi_news.spiders.base import record_from_page
+
+ARTICLE_META_KEY = "rfi_article_url"  # the canonical URL of the article a request fetches (issue 4 reads it)
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MODES = ("listings", "sitemap", "month", "rss")
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def contents_sitemap_name(month: str) -> str:
+    """``2024-02`` → ``contents_202402.xml``: the monthly sitemap the index lists."""
+    return "contents_{}{}.xml".format(*month.split("-"))
+
+
+def is_robots_refusal(failure: Failure) -> bool:
+    # Scrapy's RobotsTxtMiddleware drops a disallowed request with this IgnoreRequest message.
+    return bool(failure.check(IgnoreRequest)) and "robots.txt" in failure.getErrorMessage()
+
+
+def is_dropped(failure: Failure) -> bool:
+    """True when a middleware chose not to fetch (an article already known, say), rather than the fetch failing.
+
+    Scrapy's HttpError, robots.txt's refusal and :class:`HostBlocked` are all IgnoreRequest too, but for the
+    crawl they are failures to get the page.
+    """
+    return bool(failure.check(IgnoreRequest)) and not (
+        failure.check(HttpError, HostBlocked) or is_robots_refusal(failure)
+    )
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short stats key for a failed request: ``http_404``, ``ignored``, ``TimeoutError``…"""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(HostBlocked):
+        return "host_blocked"
+    if is_robots_refusal(failure):
+        return "robots_txt"
+    if failure.check(IgnoreRequest):
+        return "ignored"
+    return type(failure.value).__name__
+
+
+class RfiSpider(scrapy.Spider):
+    name = "rfi"
+
+    def __init__(
+        self,
+        edition: str = "cn",
+        pages: str | None = None,
+        since: str | None = None,
+        sitemap: str | None = None,
+        month: str | None = None,
+        rss: str | None = None,
+        listings: str | None = None,
+        columns: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if edition not in ("cn", "tw"):
+            raise ValueError(f"-a edition must be cn or tw, not {edition!r}")
+        self.edition = edition
+        self.pages_arg = pages
+        self.since: str | None = None
+        if since:
+            try:
+                self.since = date.fromisoformat(since).isoformat()
+            except ValueError:
+                raise ValueError(f"-a since must be YYYY-MM-DD, not {since!r}") from None
+        if sitemap not in (None, "", "news"):
+            raise ValueError(f"-a sitemap knows only 'news', not {sitemap!r}")
+        if month and not ((match := _MONTH_RE.match(month)) and 1 <= int(match.group(2)) <= 12):
+            raise ValueError(f"-a month must be YYYY-MM, not {month!r}")
+        self.month = month or None
+        chosen = [name for name, on in (("sitemap", bool(sitemap)), ("month", bool(month)), ("rss", _flag(rss))) if on]
+        if len(chosen) > 1:
+            raise ValueError(f"choose one of -a sitemap, -a month, -a rss (got {', '.join(chosen)})")
+        self.mode = chosen[0] if chosen else "listings"
+        self.listings_arg = _split(listings)
+        self.columns = _split(columns)
+        self.origin = ""
+        self.max_pages = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.origin = settings.get("RFI_ORIGIN").rstrip("/")
+        pages = spider.pages_arg if spider.pages_arg is not None else settings.get("RFI_PAGES")
+        try:
+            spider.max_pages = int(pages)
+        except (TypeError, ValueError):
+            raise ValueError(f"-a pages must be a whole number, not {pages!r}") from None
+        if spider.max_pages < 1:
+            raise ValueError("-a pages must be at least 1")
+        return spider
+
+    # --- Where the links come from -----------------------------------------------------------------------
+
+    def listing_paths(self) -> list[str]:
+        paths = self.listings_arg or list(self.settings.getdict("RFI_LISTINGS").get(self.edition, []))
+        column_section = self.settings.getdict("RFI_COLUMN_SECTION").get(self.edition)
+        paths += [f"/{self.edition}/{column_section}/{column}/" for column in self.columns]
+        return paths
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.logger.info("Mode: %s; edition: %s; fetching from %s", self.mode, self.edition, self.origin)
+        if self.mode == "listings":
+            for path in self.listing_paths():
+                yield self.listing_request(canonical_url(path), page=1)
+        elif self.mode == "sitemap":
+            yield self.sitemap_request(self.settings.get("RFI_NEWS_SITEMAP").format(edition=self.edition))
+        elif self.mode == "month":
+            yield self.sitemap_request(self.settings.get("RFI_SITEMAP_INDEX").format(edition=self.edition))
+        else:
+            for path in self.settings.getdict("RFI_RSS_PATHS").get(self.edition, []):
+                yield scrapy.Request(on_origin(path, self.origin), callback=self.parse_rss, errback=self.source_failed)
+
+    def listing_request(self, url: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            on_origin(url, self.origin),
+            callback=self.parse_listing,
+            errback=self.source_failed,
+            cb_kwargs={"listing_url": url, "page": page},
+        )
+
+    def sitemap_request(self, path_or_url: str) -> scrapy.Request:
+        return scrapy.Request(
+            on_origin(path_or_url, self.origin), callback=self.parse_sitemap, errback=self.source_failed
+        )
+
+    def wanted(self, url: str) -> bool:
+        """An article of this run's edition, not older than ``since``; what is left out is counted."""
+        if not is_rfi_url(url) or not is_article_url(url):
+            return False
+        if path_segments(url)[0] != self.edition:
+            self.crawler.stats.inc_value("rfi_news/links/other_edition")
+            return False
+        if self.since and (published := article_date(url)) and published < self.since:
+            self.crawler.stats.inc_value("rfi_news/links/older_than_since")
+            return False
+        return True
+
+    def article_request(self, url: str) -> scrapy.Request:
+        article_url = canonical_url(url)
+        return scrapy.Request(
+            on_origin(article_url, self.origin),
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={ARTICLE_META_KEY: article_url},
+        )
+
+    # --- Listings, sitemaps, RSS --------------------------------------------------------------------------
+
+    def parse_listing(self, response: Response, listing_url: str, page: int) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        stats.inc_value("rfi_news/listing/pages")
+        listing = parse_listing(response.body, listing_url)
+        if not listing.articles:
+            self.logger.warning("%s: no article cards on the listing page (layout change?)", response.url)
+            stats.inc_value("rfi_news/listing/no_cards")
+        older = 0
+        for article in listing.articles:
+            if self.since and article.date and article.date < self.since:
+                older += 1
+                continue
+            if self.wanted(article.url):
+                stats.inc_value("rfi_news/listing/articles")
+                yield self.article_request(article.url)
+        if older:
+            stats.inc_value("rfi_news/links/older_than_since", older)
+            # Listings run newest first: the next page holds only older cards.
+            self.logger.info("%s: %d card(s) older than %s; not paging further", response.url, older, self.since)
+            return
+        if page >= self.max_pages:
+            return
+        next_url = listing.page_url(page + 1)
+        if next_url is None:
+            if page == 1 and listing.pages == []:
+                self.logger.debug("%s: no pagination", response.url)
+            return
+        yield self.listing_request(next_url, page=page + 1)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        try:
+            sitemap: Sitemap | None = Sitemap(response.body)
+        except (StopIteration, etree.XMLSyntaxError):  # empty, or no XML at all
+            sitemap = None
+        if sitemap is None or sitemap.type not in ("urlset", "sitemapindex"):
+            self.logger.warning("%s: not a sitemap", response.url)
+            stats.inc_value("rfi_news/sitemap/unreadable")
+            return
+        stats.inc_value(f"rfi_news/sitemap/{sitemap.type}")
+        if sitemap.type == "sitemapindex":
+            children = [entry["loc"] for entry in sitemap]
+            if self.month:
+                wanted_name = contents_sitemap_name(self.month)
+                children = [loc for loc in children if canonical_path(loc).endswith(f"/{wanted_name}")]
+            if not children:
+                self.logger.error("%s: the sitemap index lists no sitemap for %s", response.url, self.month)
+                stats.inc_value("rfi_news/sitemap/month_missing")
+            for child in children:
+                yield self.sitemap_request(child)
+            return
+        for entry in sitemap:
+            stats.inc_value("rfi_news/sitemap/urls")
+            if self.wanted(entry["loc"]):
+                yield self.article_request(entry["loc"])
+
+    def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
+        document = read_feed(response.body)
+        if not document.readable:
+            self.logger.warning("%s: not an RSS document (%s)", response.url, document.error or "no <rss> root")
+            self.crawler.stats.inc_value("rfi_news/rss/unreadable")
+            return
+        if document.error:
+            self.logger.warning("%s: broken XML, keeping the items before the break", response.url)
+            self.crawler.stats.inc_value("rfi_news/rss/broken_xml")
+        for entry in document.entries:
+            self.crawler.stats.inc_value("rfi_news/rss/entries")
+            if entry.link and self.wanted(entry.link.strip()):
+                yield self.article_request(entry.link.strip())
+
+    def source_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = failure_reason(failure)
+        self.logger.warning("%s: could not read this source of links: %s", request.url, failure.getErrorMessage())
+        self.crawler.stats.inc_value(f"rfi_news/source/failed/{reason}")
+
+    # --- Article pages ------------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        article_url = response.meta[ARTICLE_META_KEY]
+        if not isinstance(response, TextResponse):
+            self.logger.warning("%s: not an HTML page (%s)", response.url, response.headers.get("Content-Type"))
+            self.crawler.stats.inc_value("rfi_news/page/not_html")
+            return
+        record = record_from_page(self, response.text, article_url, origin=response.url)
+        record["url"] = article_url
+        yield new_article(**record, origin=response.url)
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"rfi_news/page/failed/{reason}")
+        if is_robots_refusal(failure):
+            self.logger.info("%s: disallowed by robots.txt; not fetched", request.url)
+        elif not is_dropped(failure):  # a dropped request was logged (and counted) where it was dropped
+            self.logger.warning("%s: article page failed (%s): %s", request.url, reason, failure.getErrorMessage())

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+
+from rfi_news.normalize.text import is_punctuation_only, normalize_text, repair_mojibake, strip_title_suffixes
+
+
+def test_entities_are_decoded() -> None:
+    # The title line of dm-news_rfi_1013000.md, as the archive saved it.
+    assert normalize_text("联合国专家报告指新疆有 &quot;强迫劳动&quot;") == '联合国专家报告指新疆有 "强迫劳动"'
+
+
+def test_nfc() -> None:
+    assert normalize_text("De\u0301ja\u0300") == "Déjà"
+
+
+def test_zero_width_and_control_characters_are_removed() -> None:
+    assert normalize_text("\ufeff中\u200b国\u200c人\u200d民\u2060\x07") == "中国人民"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("（法新社首尔25日电）    南韩今天宣布", "（法新社首尔25日电） 南韩今天宣布"),
+        ("\u00a0 法国\u3000总统\n\t马克龙 ", "法国 总统 马克龙"),
+        ("   ", ""),
+    ],
+)
+def test_white_space_runs_become_one_space(raw: str, expected: str) -> None:
+    assert normalize_text(raw) == expected
+
+
+def test_gbk_mojibake_is_repaired() -> None:
+    # From dm-news_rfi_1001000.md: GBK bytes read as Latin-1 inside otherwise correct text.
+    raw = "他对法驻尼亚美大使伊特的工作表示赞赏¡£Ëû±íÊ¾£¬“近几个月来"
+    assert repair_mojibake(raw) == "他对法驻尼亚美大使伊特的工作表示赞赏。他表示，“近几个月来"
+
+
+@pytest.mark.parametrize(
+    "french",
+    [
+        "Au Soudan du Sud, la déception après le report de la visite du pape François",
+        "Etat de Jonglei, Côte d'Ivoire, Besançon, Noël, œuvre",
+        "Les élèves à Noël: déjà réglé",
+    ],
+)
+def test_french_accents_are_not_mojibake(french: str) -> None:
+    assert repair_mojibake(french) == french
+
+
+def test_nfkc_is_not_applied() -> None:
+    # Full-width punctuation is the text, not a variant of it.
+    assert normalize_text("表示：“好”，（完）") == "表示：“好”，（完）"
+
+
+def test_no_simplified_traditional_conversion() -> None:
+    assert normalize_text("臺灣與台湾") == "臺灣與台湾"
+
+
+@pytest.mark.parametrize("text", ["", ".", "。", " . ", "…", "-"])
+def test_punctuation_only(text: str) -> None:
+    assert is_punctuation_only(text)
+
+
+@pytest.mark.parametrize("text", ["2024", "a", "中", ".（翻译编辑：RFI法广电台 尼古拉）."])
+def test_not_punctuation_only(text: str) -> None:
+    assert not is_punctuation_only(text)
+
+
+@pytest.mark.parametrize(
+    ("title", "column", "expected"),
+    [
+        (
+            "南韩防疫情复燃 首都圈中小学全改远距授课 – 法国国际广播电台 - RFI",
+            None,
+            "南韩防疫情复燃 首都圈中小学全改远距授课",
+        ),
+        ("x - 法国国际广播电台 - RFI", None, "x"),
+        ("x – RFI", None, "x"),
+        ("x - RFI", None, "x"),
+        ("塑料污染：峰会上的关键问题 - 法国报纸摘要", "法国报纸摘要", "塑料污染：峰会上的关键问题"),
+        # Without a column in the URL, a column-like suffix is text: OUTPUT.md removes it only for columns.
+        ("民主党能否阻止特朗普提名大法官确认 - 要闻分析", None, "民主党能否阻止特朗普提名大法官确认 - 要闻分析"),
+        ("RFI", None, "RFI"),
+    ],
+)
+def test_title_suffixes(title: str, column: str | None, expected: str) -> None:
+    assert strip_title_suffixes(title, column) == expected

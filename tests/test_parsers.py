@@ -1,0 +1,178 @@
+"""The pure parsers, tested with strings: no Scrapy engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
+from rfi_news.parsers.body import parse_fragment, read_body
+from rfi_news.parsers.item import read_item_html, usable_image
+from rfi_news.parsers.rss import read_feed
+from tests.conftest import ARCHIVE_DIR, FIXTURES
+
+SEED = (ARCHIVE_DIR / "seed_rfi_20231230.md").read_text(encoding="utf-8")
+
+
+class TestArchiveEntry:
+    def test_seed(self) -> None:
+        entry = parse_archive_entry(SEED)
+        assert entry.epoch_ms == 1703927701000
+        assert entry.title == "日本加强与中俄博弈 推进明年举行日本与中亚五国首脑峰会"
+        assert entry.link.startswith("https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20231230-")
+        assert entry.description.startswith("<div>30/12/2023 - 10:05</div><img src=")
+        assert not entry.truncated
+
+    @pytest.mark.parametrize(
+        ("text", "reason"),
+        [
+            ("", "empty"),
+            ("  \n\n", "empty"),
+            ("# Notes\n\nnothing here\n", "no_epoch_line"),
+            ("<!--1703927701000-->\n", "no_header"),
+            ("<!--1703927701000-->\ntitle without link\n------\n\n<p>x</p>", "no_title_line"),
+            ("<!--1703927701000-->\n[t](https://www.rfi.fr/cn/x)\n===\n\n<p>x</p>", "no_rule_line"),
+        ],
+    )
+    def test_not_an_archive_item(self, text: str, reason: str) -> None:
+        with pytest.raises(ArchiveFormatError) as caught:
+            parse_archive_entry(text)
+        assert caught.value.reason == reason
+
+    def test_truncated(self) -> None:
+        assert parse_archive_entry(SEED[:2000]).truncated
+
+
+class TestItemReader:
+    def test_head_of_the_seed_item(self) -> None:
+        content = read_item_html(parse_archive_entry(SEED).description)
+        assert content.published_raw == "30/12/2023 - 10:05"
+        assert content.image.endswith("/w:1280/p:16x9/2014-09-03_JAPAN-POLITICS-1.JPG")
+        assert content.lead.startswith("据多方人士透露，")
+        assert len(content.paragraphs) == 5
+        assert content.authors == []
+        assert content.credit is None
+
+    def test_array_in_place_of_the_image(self) -> None:
+        content = read_item_html("<div>15/12/2021 - 15:45</div>Array<p><strong>导语</strong></p><div><p>正文</p></div>")
+        assert content.image is None
+        assert content.lead == "导语"
+        assert content.paragraphs == ["正文"]
+
+    def test_empty_lead(self) -> None:
+        content = read_item_html("<div>28/08/2023 - 22:35</div><p><strong></strong></p><div><p>正文</p></div>")
+        assert content.lead == ""
+        assert content.paragraphs == ["正文"]
+
+    def test_a_first_paragraph_with_more_than_strong_is_no_lead(self) -> None:
+        content = read_item_html("<div>28/08/2023 - 22:35</div><p><strong>小标题</strong>正文</p>")
+        assert content.lead is None
+        assert content.paragraphs == ["小标题正文"]
+
+    def test_no_date_line(self) -> None:
+        content = read_item_html("<p><strong>导语</strong></p><div><p>正文</p></div>")
+        assert content.published_raw is None
+        assert content.lead == "导语"
+
+    def test_author_block_gives_authors_not_paragraphs(self) -> None:
+        markup = (
+            "<div>28/05/2023 - 14:09</div><div><p>正文</p></div><div><div><div><span>作者：</span>"
+            '<a href="/cn/%E4%BD%9C%E8%80%85/%E8%89%BE%E5%A8%83/" title="艾娃">艾娃</a></div></div></div>'
+        )
+        content = read_item_html(markup)
+        assert content.authors == ["艾娃"]
+        assert content.paragraphs == ["正文"]
+
+    def test_empty_description(self) -> None:
+        assert read_item_html("").paragraphs == []
+
+    @pytest.mark.parametrize(
+        ("url", "usable"),
+        [
+            ("https://static.rfi.fr/meta_og_twcards/RFI_FB.png", False),
+            ("data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", False),
+            ("Array", False),
+            ("", False),
+            ("https://s.rfi.fr/media/display/x/w:1280/p:16x9/a.jpg", True),
+        ],
+    )
+    def test_usable_image(self, url: str, usable: bool) -> None:
+        assert (usable_image(url) is not None) is usable
+
+
+class TestBodyReader:
+    def test_inline_tags_join_without_separator_and_br_is_a_space(self) -> None:
+        body = read_body(parse_fragment("<p><span>36</span>亿<br>美元</p>"))
+        assert body.paragraphs == ["36亿 美元"]
+
+    def test_a_block_holding_blocks_gives_way_to_them(self) -> None:
+        body = read_body(parse_fragment("<blockquote>引言<p>第一段</p>中间<p>第二段</p></blockquote>"))
+        assert body.paragraphs == ["引言", "第一段", "中间", "第二段"]
+
+    def test_lists_and_headings(self) -> None:
+        body = read_body(parse_fragment("<h2>小标题</h2><ul><li>一</li><li>二</li></ul>"))
+        assert body.paragraphs == ["小标题", "一", "二"]
+
+    @pytest.mark.parametrize(
+        "junk",
+        [
+            "<figure><figcaption><span>图片说明</span></figcaption></figure>",
+            '<div class="m-interstitial"><p>继续浏览后续</p></div>',
+            '<div class="o-self-promo o-self-promo--nl"><p>电邮新闻</p></div>',
+            "<div data-selfpromo-app><p>下载法广应用程序跟踪国际时事</p></div>",
+            '<div class="m-block-ad"><p>广告</p></div>',
+            "<p><button>继续浏览后续</button></p>",
+            "<script>var x = 1;</script><style>p{}</style><noscript><p>x</p></noscript>",
+            "<div><div>分享 :</div><div><a href='whatsapp://send?text=x'><span></span></a></div></div>",
+            "<div>获取更多RSS：<br><a href='https://feedx.net'>https://feedx.net</a></div>",
+        ],
+    )
+    def test_junk_is_left_out(self, junk: str) -> None:
+        body = read_body(parse_fragment(f"<p>前</p>{junk}<p>后</p>"))
+        assert body.paragraphs == ["前", "后"]
+
+    def test_copyright_goes_to_credit(self) -> None:
+        body = read_body(parse_fragment('<div><p>正文</p><p class="t-copyright">© 2021 AFP</p></div>'))
+        assert body.paragraphs == ["正文"]
+        assert body.credit == "© 2021 AFP"
+
+    def test_paragraphs_after_an_early_closed_container(self) -> None:
+        # The shape of dm-news_fagu_1045000.md: the body container closes before the paragraphs.
+        markup = (
+            '<div class="t-content__body u-clearfix"><div class="m-interstitial"></div></div></div>'
+            '<button class="m-interstitial__unlock-btn">继续浏览后续</button></div><p>第一段</p><p>第二段</p>'
+        )
+        assert read_body(parse_fragment(markup)).paragraphs == ["第一段", "第二段"]
+
+
+class TestFeedReader:
+    def test_reconstructed_feed(self) -> None:
+        document = read_feed((FIXTURES / "feeds" / "feedx_rfi.xml").read_bytes())
+        assert document.readable
+        assert document.error is None
+        assert document.encoding == "UTF-8"
+        assert len(document.entries) == 12
+        first = document.entries[0]
+        assert first.title == "日本加强与中俄博弈 推进明年举行日本与中亚五国首脑峰会"
+        assert first.pub_date == "Sat, 30 Dec 2023 09:15:01 GMT"
+        assert first.description.startswith("<div>30/12/2023 - 10:05</div>")
+
+    def test_cdata_and_escaped_descriptions_read_the_same(self) -> None:
+        html = '<div>30/12/2023 - 10:05</div><p><strong>导语 &amp; "引号"</strong></p>'
+        escaped = html.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for description in (f"<![CDATA[{html}]]>", escaped):
+            feed = f'<?xml version="1.0"?><rss><channel><item><description>{description}</description></item></channel></rss>'
+            assert read_feed(feed.encode()).entries[0].description == html
+
+    def test_broken_xml_keeps_only_whole_items(self) -> None:
+        document = read_feed((FIXTURES / "feeds" / "feedx_rfi_broken.xml").read_bytes())
+        assert document.readable
+        assert document.error is not None
+        assert len(document.entries) == 3
+
+    def test_html_is_not_a_feed(self) -> None:
+        assert not read_feed((FIXTURES / "feeds" / "not_a_feed.html").read_bytes()).readable
+
+    def test_garbage_is_not_a_feed(self) -> None:
+        document = read_feed(b"\x00\xff not xml at all")
+        assert not document.readable
+        assert document.entries == []

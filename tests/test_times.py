@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from rfi_news.normalize.times import UnparseableTime, format_utc, to_utc_string
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("30/12/2023 - 10:05", "2023-12-30T09:05:00Z"),  # winter: UTC+1 (the seed item)
+        ("28/08/2023 - 22:35", "2023-08-28T20:35:00Z"),  # summer: UTC+2
+        ("13/06/2022 - 01:58", "2022-06-12T23:58:00Z"),  # after midnight in Paris: the day before in UTC
+        ("26/03/2023 - 01:59", "2023-03-26T00:59:00Z"),  # last minute of winter time
+        ("26/03/2023 - 03:00", "2023-03-26T01:00:00Z"),  # first minute of summer time
+        # 02:30 does not exist that night; zoneinfo with fold=0 reads it with the offset before the change.
+        ("26/03/2023 - 02:30", "2023-03-26T01:30:00Z"),
+        # 02:30 happens twice when summer time ends; fold=0 is the first (summer) one.
+        ("29/10/2023 - 02:30", "2023-10-29T00:30:00Z"),
+        ("29/10/2023 - 03:30", "2023-10-29T02:30:00Z"),
+    ],
+)
+def test_paris_date_lines(raw: str, expected: str) -> None:
+    assert to_utc_string(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2022-02-06T12:48:06+00:00", "2022-02-06T12:48:06Z"),  # article:published_time
+        ("2025-11-30T09:32:10+01:00", "2025-11-30T08:32:10Z"),  # a rolling-news time[datetime]
+        ("2025-11-30T09:13:47Z", "2025-11-30T09:13:47Z"),
+        ("Sat, 30 Dec 2023 09:15:01 GMT", "2023-12-30T09:15:01Z"),  # RSS pubDate
+        ("Sat, 30 Dec 2023 10:15:01 +0100", "2023-12-30T09:15:01Z"),
+        (1703927701000, "2023-12-30T09:15:01Z"),  # the seed item's <!--epoch ms-->
+        (1703927701999, "2023-12-30T09:15:01Z"),  # sub-seconds dropped, not rounded
+    ],
+)
+def test_other_forms(raw: object, expected: str) -> None:
+    assert to_utc_string(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "yesterday", "2023-12-30T10:05:00", "32/13/2023 - 10:05", None, True])
+def test_unreadable_times_are_refused(raw: object) -> None:
+    with pytest.raises(UnparseableTime):
+        to_utc_string(raw)
+
+
+def test_format_does_not_depend_on_the_machine_zone() -> None:
+    assert format_utc(datetime(2024, 1, 1, tzinfo=UTC)) == "2024-01-01T00:00:00Z"

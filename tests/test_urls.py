@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from rfi_news.normalize.urls import canonical_url, column_of, language_of, section_of
+
+ZHONGGUO = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/x"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "http://www.rfi.fr//cn/%E4%B8%AD%E5%9B%BD/x",
+        "https://www.rfi.fr/cn/中国/x",
+        "https://www.rfi.fr/cn/%e4%b8%ad%e5%9b%bd/x",
+        "https://www.rfi.fr/cn/中国/x?utm_source=rss#top",
+        "http://127.0.0.1:8123/cn/中国/x",
+        "/cn/中国/x",
+    ],
+)
+def test_one_article_one_url(raw: str) -> None:
+    assert canonical_url(raw) == ZHONGGUO
+
+
+def test_unreserved_characters_stay_and_others_are_encoded() -> None:
+    assert canonical_url("https://www.rfi.fr/cn/中国/2023-a_b.c~d") == (
+        "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/2023-a_b.c~d"
+    )
+    # A full-width comma (from zll0257-news_rfi_999951.md's slug) and an ASCII space are encoded.
+    assert canonical_url("https://www.rfi.fr/cn/台湾/x，y z") == (
+        "https://www.rfi.fr/cn/%E5%8F%B0%E6%B9%BE/x%EF%BC%8Cy%20z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "section", "column", "language"),
+    [
+        ("https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20231230-x", "中国", None, "zh-Hans"),
+        ("https://www.rfi.fr/cn/%E6%AC%A7%E8%82%A1%E6%94%B6%E9%AB%98", None, None, "zh-Hans"),
+        ("https://www.rfi.fr/cn/contenu/20200825-x", "contenu", None, "zh-Hans"),
+        (
+            "https://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/%E6%B3%95%E5%9B%BD%E6%8A%A5%E7%BA%B8%E6%91%98%E8%A6%81/20230528-x",
+            "专栏检索",
+            "法国报纸摘要",
+            "zh-Hans",
+        ),
+        ("https://www.rfi.fr/tw/%E4%B8%AD%E5%9C%8B/20231230-x", "中國", None, "zh-Hant"),
+        ("https://www.rfi.fr/fr/france/20231230-x", None, None, None),
+    ],
+)
+def test_section_column_language(url: str, section: str | None, column: str | None, language: str | None) -> None:
+    assert (section_of(url), column_of(url), language_of(url)) == (section, column, language)
