@@ -332,6 +332,7 @@ def test_a_second_run_on_the_same_state_is_refused(tmp_path: Path, big_archive: 
     assert second.returncode == 1
     assert "Not running archive: another run of this spider holds" in second.log
     assert f"pid {first.pid}" in second.log
+    assert "Traceback" not in second.log  # the one clear line, not an exception dump
     assert not second.output.exists()  # refused before opening any output
     assert second.stats == {}
 
