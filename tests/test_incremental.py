@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import ARCHIVE_DIR, FIXTURES
 from tests.crawl import PROJECT_ROOT, TEST_SETTINGS, CrawlResult, run_crawl
 from tests.fixture_server import Answer, FixtureServer, RecordedRequest
+from tests.test_rfi_spider import CHINA_404, LISTED_RECORDS, TAIWAN_403
 
 # The seed item's link, as its archive file and the feed give it (already canonical).
 SEED_URL = (
@@ -189,7 +190,8 @@ def test_rfi_runs_do_not_request_article_pages_already_emitted(tmp_path: Path, s
     first = run_crawl("rfi", tmp_path / "run1", args=args, settings=settings)
     assert first.returncode == 0, first.log
     emitted = {unquote(url.removeprefix("https://www.rfi.fr")) for url in first.urls}
-    assert len(emitted) >= 10
+    # The listed articles (hand-checked in test_rfi_spider), with the Taiwan one, which answers here: no 403 scripted.
+    assert emitted == {*LISTED_RECORDS, TAIWAN_403}
     assert first.stat("rfi_news/state/new") == len(emitted)
     assert emitted <= {request.path for request in site.requests}
 
@@ -201,6 +203,7 @@ def test_rfi_runs_do_not_request_article_pages_already_emitted(tmp_path: Path, s
     requested = {request.path for request in site.requests}
     assert not requested & emitted  # no article page already emitted was fetched
     assert {"/cn/", "/cn/中国/", "/cn/国际/"} <= requested  # the listings were
+    assert CHINA_404 in requested  # a page that gave no record is asked for again
 
 
 # --- killed runs, overlapping runs -------------------------------------------------------------------------
