@@ -1,7 +1,5 @@
 """rfi-news settings: one module, polite defaults; override with ``-s NAME=VALUE`` or Scrapyd's settings."""
 
-import os
-
 from rfi_news import __version__
 from rfi_news.items import RECORD_FIELDS
 
@@ -163,13 +161,11 @@ ITEM_PIPELINES["rfi_news.pipelines.IncrementalPipeline"] = 950  # after the dedu
 DOWNLOADER_MIDDLEWARES = globals().get("DOWNLOADER_MIDDLEWARES", {})  # merged with any block above
 DOWNLOADER_MIDDLEWARES["rfi_news.middlewares.KnownArticleMiddleware"] = 25  # first: before offsite, robots.txt
 
-# Output: one file per run, <RFI_OUTPUT_DIR>/<spider>/<start time>.jsonl (RFI_OUTPUT_DIR is an environment
-# variable, default ./output), written under a temporary name and renamed into place when the run ends; a run
-# that emits nothing writes no file. -O / -o on the command line replace this default, with the same safe storage.
-RFI_OUTPUT_DIR = os.environ.get("RFI_OUTPUT_DIR", "output")
-FEEDS = {
-    f"{RFI_OUTPUT_DIR}/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False},
-}
+# Output: a run given no -o/-O writes one file of its own, <RFI_OUTPUT_DIR>/<spider>/<start time>.jsonl
+# (rfi_news.addons.DefaultOutput; RFI_OUTPUT_DIR is this setting or the environment variable, default ./output).
+# Every local file is written under a temporary name and renamed into place when the run ends.
+RFI_OUTPUT_DIR = None
+ADDONS = {"rfi_news.addons.DefaultOutput": 0}
 FEED_STORAGES = {
     "": "rfi_news.feedstorage.AtomicFileFeedStorage",
     "file": "rfi_news.feedstorage.AtomicFileFeedStorage",

@@ -91,13 +91,17 @@ def test_archive_runs_emit_only_what_is_new_or_changed(
     assert third.stat("rfi_news/state/new") == third.stat("rfi_news/state/changed") == 0
 
 
-def test_without_state_every_run_emits_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_state_every_run_emits_everything_and_only_where_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("RFI_STATE_DIR", raising=False)
+    default_output = {"RFI_OUTPUT_DIR": str(tmp_path / "default-output")}
     for run in ("run1", "run2"):
-        result = run_crawl("archive", tmp_path / run, args={"path": str(ARCHIVE_DIR)})
+        result = run_crawl("archive", tmp_path / run, args={"path": str(ARCHIVE_DIR)}, env=default_output)
         assert result.returncode == 0, result.log
         assert len(result.records) == 48
         assert result.stat("rfi_news/state/new") == 0  # the incremental pipeline is off
+    assert not (tmp_path / "default-output").exists()  # -O replaces the default per-run file
 
 
 # --- feedx: a feed that changes between runs, served with an ETag, answered 304 when unchanged ---------------
