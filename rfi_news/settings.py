@@ -158,7 +158,6 @@ RFI_MONITOR_MAX_LAYOUT_MISS_SHARE = 0.2
 RFI_STATE_DIR = None
 EXTENSIONS["rfi_news.extensions.CrawlStateKeeper"] = 100  # opens (locks) the state first, commits it last
 ITEM_PIPELINES["rfi_news.pipelines.IncrementalPipeline"] = 950  # after the deduplication: only valid, unique records
-DOWNLOADER_MIDDLEWARES = globals().get("DOWNLOADER_MIDDLEWARES", {})  # merged with any block above
 DOWNLOADER_MIDDLEWARES["rfi_news.middlewares.KnownArticleMiddleware"] = 25  # first: before offsite, robots.txt
 
 # Output: a run given no -o/-O writes one file of its own, <RFI_OUTPUT_DIR>/<spider>/<start time>.jsonl
