@@ -8,11 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
+from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from rfi_news.health import STATUS_STAT, SUMMARY_STAT, UNHEALTHY
+from rfi_news.state import CrawlState, StateLockedError, content_hash, crawl_state
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,58 @@ class StatsFile:
         temporary = self.path.with_name(f".{self.path.name}.tmp")
         temporary.write_text(json.dumps(stats, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8")
         temporary.replace(self.path)
+
+
+class CrawlStateKeeper:
+    """Opens the spider's crawl state (``RFI_STATE_DIR``) for the run and commits it once the output is safe.
+
+    It is built before anything else of the crawl, so a run refused for the lock (another run of the spider holds
+    the state) stops before it opens any output, queue or connection. What the run emitted is recorded as the
+    exporter receives it, and committed when every feed of the run was stored (``feed_exporter_closed``, which
+    Scrapy sends after the last ``store()``): an article counts as emitted only once its line is on disk.
+    """
+
+    def __init__(self, crawler: Crawler, state: CrawlState) -> None:
+        self.crawler = crawler
+        self.state = state
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        try:
+            state = crawl_state(crawler)
+        except StateLockedError as exc:
+            logger.error("Not running %s: %s", crawler.spidercls.name if crawler.spidercls else "the spider", exc)
+            raise
+        if state is None:
+            raise NotConfigured
+        keeper = cls(crawler, state)
+        crawler.signals.connect(keeper.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(keeper.feed_exporter_closed, signal=signals.feed_exporter_closed)
+        crawler.signals.connect(keeper.engine_stopped, signal=signals.engine_stopped)
+        return keeper
+
+    def spider_opened(self, spider: Spider) -> None:
+        logger.info("Crawl state: %s (only new and changed articles are emitted)", self.state.path)
+
+    def item_scraped(self, item: Any, spider: Spider) -> None:
+        adapter = ItemAdapter(item)
+        self.state.record_article(adapter["url"], content_hash(adapter), adapter.get("updated"))
+
+    def feed_exporter_closed(self) -> None:
+        stats = self.crawler.stats.get_stats()
+        failed = {key: value for key, value in stats.items() if key.startswith("feedexport/failed_count/")}
+        if failed:
+            logger.error("Output not stored (%s): the crawl state is left as it was; the next run emits again", failed)
+            return
+        self.state.commit()
+        self.crawler.stats.set_value("rfi_news/state/committed", True)
+        logger.info("Crawl state committed: %s", self.state.path)
+
+    def engine_stopped(self) -> None:
+        if not self.state.committed:
+            logger.warning("Crawl state not committed (no output was published): %s", self.state.path)
+        self.state.close()
 
 
 class HealthSummary:

@@ -13,9 +13,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-# The incremental mode's contract (issue 4): a run that skipped articles it already has counts them here.
-# With zero records, such a run is "incremental, nothing new", not broken.
-INCREMENTAL_STATS = ("rfi_news/state/unchanged", "rfi_news/state/skipped")
+# The incremental mode's contract (issue 4, docs/scheduling.md): a run that skipped articles it already has counts
+# them here, and a feed that answered 304 Not Modified counts there. With zero records, such a run is
+# "incremental, nothing new", not broken.
+INCREMENTAL_STATS = ("rfi_news/state/unchanged", "rfi_news/state/skipped", "rfi_news/feed/not_modified")
+
+# Answers that are not HTTP: the archive spider's batches of local files, each a queued ``data:`` request.
+LOCAL_ANSWER_STATS = ("rfi_news/archive/batches",)
 
 # Answers that mean "go away": forbidden, too many requests.
 BLOCKED_STATUSES = (403, 429)
@@ -109,7 +113,7 @@ def unhandled_errors(stats: Mapping[str, Any]) -> int:
 
 def blocked_figures(stats: Mapping[str, Any]) -> dict[str, Any]:
     """HTTP answers, how many of them were 403/429, and their share (``None`` when there was no answer)."""
-    answers = number(stats, "downloader/response_count")
+    answers = max(number(stats, "downloader/response_count") - sum(number(stats, key) for key in LOCAL_ANSWER_STATS), 0)
     blocked = sum(number(stats, f"downloader/response_status_count/{status}") for status in BLOCKED_STATUSES)
     return {"answers": answers, "blocked": blocked, "share": round(blocked / answers, 4) if answers else None}
 

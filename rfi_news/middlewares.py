@@ -1,4 +1,5 @@
-"""Downloader middlewares for a site that pushes back: ``Retry-After`` honoured, 403 treated as "blocked"."""
+"""Downloader middlewares: a site that pushes back (``Retry-After`` honoured, 403 treated as "blocked"); article
+pages already emitted not fetched again (with the crawl state on)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from typing import Any, Self
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+
+from rfi_news.state import CrawlState, crawl_state
 
 logger = logging.getLogger(__name__)
 
@@ -158,3 +162,31 @@ class BlockedSiteMiddleware:
         for host, refused in sorted(self.refused.items()):
             level = logging.WARNING if self.answered[host] else logging.ERROR
             logger.log(level, "%s refused %d of %d requests (403)", host, refused, self.sent[host])
+
+
+# The contract with the spiders: a request for an article page carries the article's canonical url here.
+ARTICLE_URL_META = "rfi_article_url"
+
+
+class KnownArticleMiddleware:
+    """With the crawl state on, an article page already emitted is not fetched again (``rfi_news/state/skipped``).
+
+    A run with nothing new then fetches only feeds and listing pages. Off when ``RFI_STATE_DIR`` is unset.
+    """
+
+    def __init__(self, stats: StatsCollector, state: CrawlState) -> None:
+        self.stats = stats
+        self.state = state
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        state = crawl_state(crawler)
+        if state is None:
+            raise NotConfigured
+        return cls(crawler.stats, state)
+
+    def process_request(self, request: Request) -> None:
+        url = request.meta.get(ARTICLE_URL_META)
+        if url and self.state.knows(url):
+            self.stats.inc_value("rfi_news/state/skipped")
+            raise IgnoreRequest(f"{url}: already emitted")

@@ -150,3 +150,29 @@ SPIDERMON_FIELD_COVERAGE_RULES = {
 RFI_MONITOR_MIN_SAMPLE = 10  # fewer records (or parts looked for) than this: coverage and layout are not judged
 RFI_MONITOR_MAX_BLOCKED_SHARE = 0.25
 RFI_MONITOR_MAX_LAYOUT_MISS_SHARE = 0.2
+# --- Scheduled crawls: incremental state, crash-safe output, limits (issue 4) --------------------------------
+# Crawl state (docs/scheduling.md): off unless RFI_STATE_DIR (this setting or the environment variable) names a
+# folder. Then a run emits only articles it never emitted, or whose content changed, skips article pages it has
+# already emitted, asks feeds only for what changed since the last run, and refuses to run while another run of
+# the same spider holds the state.
+RFI_STATE_DIR = None
+EXTENSIONS["rfi_news.extensions.CrawlStateKeeper"] = 100  # opens (locks) the state first, commits it last
+ITEM_PIPELINES["rfi_news.pipelines.IncrementalPipeline"] = 950  # after the deduplication: only valid, unique records
+DOWNLOADER_MIDDLEWARES["rfi_news.middlewares.KnownArticleMiddleware"] = 25  # first: before offsite, robots.txt
+
+# Output: a run given no -o/-O writes one file of its own, <RFI_OUTPUT_DIR>/<spider>/<start time>.jsonl
+# (rfi_news.addons.DefaultOutput; RFI_OUTPUT_DIR is this setting or the environment variable, default ./output).
+# Every local file is written under a temporary name and renamed into place when the run ends.
+RFI_OUTPUT_DIR = None
+ADDONS = {"rfi_news.addons.DefaultOutput": 0}
+FEED_STORAGES = {
+    "": "rfi_news.feedstorage.AtomicFileFeedStorage",
+    "file": "rfi_news.feedstorage.AtomicFileFeedStorage",
+}
+
+# An unattended run never hangs or grows without bound: both close the spider gracefully, so the output and the
+# state of what was done are kept (and a JOBDIR run resumes). Raise them, or set 0, for a long backfill.
+CLOSESPIDER_TIMEOUT = 3600
+MEMUSAGE_LIMIT_MB = 1024
+# The archive spider reads its files in batches of this many (one queued request each; see spiders/archive.py).
+ARCHIVE_BATCH_FILES = 100

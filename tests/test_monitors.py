@@ -86,7 +86,7 @@ def test_healthy_feedx_run_passes_every_monitor(server: FixtureServer, tmp_path:
     assert "Run health: HEALTHY (feedx" in last_log_line(result)
 
 
-@pytest.mark.parametrize("stat", ["rfi_news/state/unchanged", "rfi_news/state/skipped"])
+@pytest.mark.parametrize("stat", ["rfi_news/state/unchanged", "rfi_news/state/skipped", "rfi_news/feed/not_modified"])
 def test_incremental_run_with_nothing_new_is_healthy(tmp_path: Path, stat: str) -> None:
     result = run_crawl("nothing_new", tmp_path, args={"stat": stat}, settings=TEST_SPIDERS)
     report = report_of(result)

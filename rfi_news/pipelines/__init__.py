@@ -2,8 +2,9 @@
 
 Their order (``ITEM_PIPELINES`` in settings.py) matters: the URL first (title and validation need the column
 and language it derives), the lead before the paragraphs (a paragraph equal to the lead is dropped), the
-validation after every normaliser, then the JSON Schema check (Spidermon), the deduplication last (only valid
-records claim a URL).
+validation after every normaliser, then the JSON Schema check (Spidermon), the deduplication after them (only
+valid records claim a URL), and, with the crawl state on, the incremental filter last (only the run's unique
+records are compared with what earlier runs emitted).
 Each counts what it changes and drops under ``rfi_news/<concern>/…`` in the crawl stats.
 """
 
@@ -17,10 +18,12 @@ from rfi_news.pipelines.fields import (
     UrlPipeline,
 )
 from rfi_news.pipelines.schema import SchemaValidationPipeline
+from rfi_news.pipelines.state import IncrementalPipeline
 from rfi_news.pipelines.validation import ValidationPipeline
 
 __all__ = [
     "DeduplicationPipeline",
+    "IncrementalPipeline",
     "LabelsPipeline",
     "LeadPipeline",
     "ParagraphsPipeline",

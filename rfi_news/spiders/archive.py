@@ -1,8 +1,13 @@
 """``scrapy crawl archive -a path=PATH``: archived feed items, one file each, one record each.
 
-Files are read one at a time, in a stable (sorted) order, straight from ``start()``: no request per file, and
-memory stays flat however many files there are. With ``JOBDIR`` set, the last file done is kept in the
-spider's state, so a stopped backfill resumes after it.
+Files are listed in a stable (sorted) order and read in batches of ``ARCHIVE_BATCH_FILES``: ``start()`` yields
+one ``data:`` request per batch (nothing is downloaded; it is a unit of work the scheduler can queue) and its
+callback reads the batch's files. Memory stays flat however many files there are, and the crawl stops gracefully
+like any other (``CLOSESPIDER_*``, SIGINT/SIGTERM): Scrapy 2.19 hangs when a spider closes while items yielded
+straight from ``start()`` are still in the pipelines, which items from a callback never do.
+
+With ``JOBDIR`` set, the last file handed to a batch is kept in the spider's state and the batches not yet done
+stay in the job's request queue, so a stopped backfill resumes where it stopped: every file is read once.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 
@@ -19,6 +24,7 @@ from rfi_news.spiders.base import article_from_feed_item
 
 ARCHIVE_SUFFIXES = (".md", ".txt")
 STATE_KEY = "archive_last_file"
+BATCH_URL = "data:,"  # no download: the batch's files are read by the callback
 
 
 def iter_archive_files(root: Path) -> Iterator[Path]:
@@ -40,6 +46,8 @@ def iter_archive_files(root: Path) -> Iterator[Path]:
 
 class ArchiveSpider(scrapy.Spider):
     name = "archive"
+    # Local files: no politeness delay to keep (robots.txt is never asked for data: URLs).
+    custom_settings: ClassVar[dict[str, Any]] = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
 
     def __init__(self, path: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,15 +66,34 @@ class ArchiveSpider(scrapy.Spider):
         resume_after = state.get(STATE_KEY) if state else None
         if resume_after:
             self.logger.info("Resuming after %s", "/".join(resume_after))
+        batch_size = max(1, self.crawler.settings.getint("ARCHIVE_BATCH_FILES"))
+        batch: list[str] = []
         for file_path in iter_archive_files(self.root):
             parts = self._relative_parts(file_path)
             if resume_after and parts <= resume_after:
                 continue
-            item = self.read_file(file_path)
+            batch.append(str(file_path))
+            if len(batch) == batch_size:
+                # Noted before the yield: the engine queues the request as it receives it, and the job saves the
+                # queue and this state together, so a resumed run neither repeats nor skips the batch.
+                if state is not None:
+                    state[STATE_KEY] = parts
+                yield self.batch_request(batch)
+                batch = []
+        if batch:
+            if state is not None:
+                state[STATE_KEY] = self._relative_parts(Path(batch[-1]))
+            yield self.batch_request(batch)
+
+    def batch_request(self, paths: list[str]) -> scrapy.Request:
+        return scrapy.Request(BATCH_URL, callback=self.read_batch, cb_kwargs={"paths": paths}, dont_filter=True)
+
+    def read_batch(self, response: Any, paths: list[str]) -> Iterator[Any]:
+        self.crawler.stats.inc_value("rfi_news/archive/batches")
+        for path in paths:
+            item = self.read_file(Path(path))
             if item is not None:
                 yield item
-            if state is not None:
-                state[STATE_KEY] = parts
 
     def read_file(self, file_path: Path) -> Any:
         """The record of one archive file, or ``None`` (logged and counted) when it holds none."""

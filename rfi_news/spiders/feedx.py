@@ -25,6 +25,7 @@ from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
 from rfi_news.spiders.base import article_from_feed_item, record_from_page
 from rfi_news.spiders.rfi import ARTICLE_META_KEY, failure_reason, is_dropped
+from rfi_news.state import conditional_headers, remember_feed
 
 
 def _codec_name(label: str | None) -> str | None:
@@ -66,6 +67,10 @@ class FeedxSpider(scrapy.Spider):
             errback=self.feed_failed,
             cb_kwargs={"index": index},
             dont_filter=True,
+            # With the crawl state on, the feed is asked for only if it changed since the last clean read; a 304
+            # reaches parse_feed as the normal "nothing new" answer, not as an error.
+            headers=conditional_headers(self.crawler, self.feed_urls[index]),
+            meta={"handle_httpstatus_list": [304]},
         )
 
     def next_feed(self, index: int) -> Iterator[scrapy.Request]:
@@ -87,6 +92,10 @@ class FeedxSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response, index: int) -> Iterator[Any]:
         stats = self.crawler.stats
+        if response.status == 304:
+            self.logger.info("%s: not modified since the last run, nothing new", response.url)
+            stats.inc_value("rfi_news/feed/not_modified")
+            return
         document = read_feed(response.body)
         if not document.readable:
             self.logger.warning("%s: not an RSS document (%s)", response.url, document.error or "no <rss> root")
@@ -104,6 +113,8 @@ class FeedxSpider(scrapy.Spider):
             stats.inc_value("rfi_news/feed/broken_xml")
             # A cut feed may be whole on a mirror; records seen twice are dropped by the deduplication.
             yield from self.next_feed(index)
+        else:
+            remember_feed(self.crawler, self.feed_urls[index], response)
         self.check_charset(response, document.encoding)
         if not document.entries:
             self.logger.warning("%s: the feed has no items", response.url)

@@ -1,8 +1,9 @@
 """An incremental run that finds nothing new, as issue 4's incremental mode reports it.
 
 The contract (docs/monitoring.md): a run that skipped articles it already had counts them under
-``rfi_news/state/unchanged`` (a feed or page that did not change) or ``rfi_news/state/skipped`` (an article
-already written); with zero records, such a run is healthy.
+``rfi_news/state/unchanged`` (an article emitted before, unchanged), ``rfi_news/state/skipped`` (an article page
+not fetched: already written) or ``rfi_news/feed/not_modified`` (a feed that answered 304); with zero records, such
+a run is healthy.
 """
 
 from __future__ import annotations

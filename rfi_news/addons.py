@@ -1,0 +1,26 @@
+"""Scrapy add-ons: settings that depend on how a crawl was started, decided before the crawl is built."""
+
+from __future__ import annotations
+
+import os
+
+from scrapy.settings import BaseSettings
+
+OUTPUT_DIR_SETTING = "RFI_OUTPUT_DIR"
+
+
+class DefaultOutput:
+    """A run given no output (no ``-o``/``-O``, no ``FEEDS``) writes a file of its own.
+
+    ``<RFI_OUTPUT_DIR>/<spider>/<start time, UTC>.jsonl``: ``RFI_OUTPUT_DIR`` is a setting or an environment
+    variable, default ``output``. A run that emits nothing writes no file. It cannot be a plain ``FEEDS`` in
+    settings.py: Scrapy merges ``-O out.jsonl`` into ``FEEDS`` instead of replacing it, so every run would also
+    write the default file.
+    """
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if settings.getdict("FEEDS"):
+            return
+        directory = settings.get(OUTPUT_DIR_SETTING) or os.environ.get(OUTPUT_DIR_SETTING) or "output"
+        feed = {f"{directory}/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False}}
+        settings.set("FEEDS", feed, priority="addon")

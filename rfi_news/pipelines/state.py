@@ -1,0 +1,46 @@
+"""Incremental runs: with the crawl state on, only new articles and articles whose content changed go out."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from rfi_news.pipelines.base import CountingPipeline, origin_of
+from rfi_news.state import CrawlState, content_hash, crawl_state
+
+
+class IncrementalPipeline(CountingPipeline):
+    """``new``: never emitted; ``changed``: emitted before with other content; ``unchanged``: dropped.
+
+    Off (``NotConfigured``) when ``RFI_STATE_DIR`` is unset. What counts as content is
+    :data:`rfi_news.state.CONTENT_FIELDS`. The article is recorded as emitted by
+    :class:`rfi_news.extensions.CrawlStateKeeper`, once the exporter has it.
+    """
+
+    concern = "state"
+
+    def __init__(self, stats: Any, state: CrawlState) -> None:
+        super().__init__(stats)
+        self.state = state
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        state = crawl_state(crawler)
+        if state is None:
+            raise NotConfigured
+        return cls(crawler.stats, state)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        known = self.state.article_hash(adapter["url"])
+        if known is None:
+            self.count("new")
+        elif known != content_hash(adapter):
+            self.count("changed")
+        else:
+            self.count("unchanged")
+            raise DropItem(f"{origin_of(adapter)}: already emitted, unchanged", log_level="DEBUG")
+        return item
