@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml import html as lxml_html
-from lxml.html import HtmlElement
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 
 # Elements that hold a paragraph of text.
 BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"})
@@ -43,9 +44,28 @@ class BodyText:
     authors: list[str] = field(default_factory=list)
 
 
+# lxml.html's default parser calls back into Python for the class of every element the code touches (to give
+# forms and inputs classes of their own, which nothing here uses); this one chooses HtmlElement in C.
+_PARSER = lxml_html.HTMLParser()
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+    )
+)
+
+
 def parse_fragment(markup: str) -> HtmlElement:
-    """Parse an HTML fragment into one ``div`` that holds it, whatever the fragment's top level is."""
-    return lxml_html.fragment_fromstring(markup, create_parent="div")
+    """Parse an HTML fragment into one ``div`` that holds it, whatever the fragment's top level is.
+
+    What ``lxml.html.fragment_fromstring(markup, create_parent="div")`` does, with the ``div`` made by our
+    parser: elements moved into it take their classes from its document.
+    """
+    root = _PARSER.makeelement("div")
+    elements = lxml_html.fragments_fromstring(markup, parser=_PARSER)
+    if elements and isinstance(elements[0], str):
+        root.text = elements.pop(0)
+    root.extend(elements)
+    return root
 
 
 def _classes(element: HtmlElement) -> list[str]:
