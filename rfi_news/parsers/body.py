@@ -99,23 +99,30 @@ def is_skipped(element: HtmlElement) -> bool:
 
 
 def _add_inline_parts(node: HtmlElement, parts: list[str]) -> None:
-    if node.tag == "br":
-        parts.append(" ")
-    elif not is_skipped(node):
-        parts.append(node.text or "")
-        for child in node:
+    """``node``'s text, then each child's inline text and tail; ``node`` itself is known not to be skipped."""
+    parts.append(node.text or "")
+    for child in node:
+        if child.tag == "br":
+            parts.append(" ")
+        elif not is_skipped(child):
             _add_inline_parts(child, parts)
-            parts.append(child.tail or "")
+        parts.append(child.tail or "")
 
 
 def inline_text(element: HtmlElement) -> str:
     """Text of an inline run, joined with no separator added; ``<br>`` is a space."""
+    if element.tag == "br":
+        return " "
+    if is_skipped(element):
+        return ""
     parts: list[str] = []
     _add_inline_parts(element, parts)
     return "".join(parts)
 
 
 def _has_block_inside(element: HtmlElement) -> bool:
+    if len(element) == 0:  # most paragraphs: no child at all
+        return False
     return any(node.tag in BLOCK_TAGS and not is_skipped(node) for node in element.iterdescendants())
 
 
@@ -131,10 +138,7 @@ def _add_block_texts(block: HtmlElement, texts: list[str]) -> None:
             _add_texts(child, texts)
             pending = [child.tail or ""]
         else:
-            if child.tag == "br":
-                pending.append(" ")
-            elif not is_skipped(child):
-                pending.append(inline_text(child))
+            pending.append(inline_text(child))
             pending.append(child.tail or "")
     texts.append("".join(pending))
 
