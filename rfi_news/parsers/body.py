@@ -182,7 +182,10 @@ def read_authors(root: HtmlElement) -> list[str]:
 
 def read_body(root: HtmlElement) -> BodyText:
     """Paragraphs, credit and authors of an article body (or of a whole feed item)."""
-    credit_nodes = [el for el in root.iter("p") if COPYRIGHT_CLASS in _classes(el)]
+    # lxml makes a new Python object for an element at each visit unless one is still held: holding them all
+    # while the readers below go over the tree spares making each one three or four times.
+    elements = list(root.iter())
+    credit_nodes = [el for el in elements if el.tag == "p" and COPYRIGHT_CLASS in _classes(el)]
     texts: list[str] = []
     _add_texts(root, texts)
     return BodyText(
