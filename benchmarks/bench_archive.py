@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,7 @@ def least_cpu(runs: list[Run]) -> float:
 
 
 def peak_rss(runs: list[Run]) -> float:
-    return max(run.peak_rss_mib for run in runs)
+    return statistics.median(run.peak_rss_mib for run in runs)
 
 
 def main() -> None:
@@ -148,7 +149,7 @@ def main() -> None:
                         f"{run.cpu_seconds:6.2f} s CPU, peak RSS {run.peak_rss_mib:5.1f} MiB"
                     )
 
-    print("\nBest of each (fastest crawl, least CPU; peak RSS is the highest seen in any round):")
+    print("\nBest of each (fastest crawl, least CPU; peak RSS: the median of the rounds):")
     print(f"{'':9}{'items':>7}{'crawl items/s':>15}{'vs baseline':>13}{'process CPU s':>15}{'peak RSS MiB':>14}")
     for size in sizes:
         baseline = fastest(results["baseline", size])
