@@ -77,8 +77,8 @@ def _is_label_block(element: HtmlElement) -> bool:
     text = (element.text or "").lstrip()
     if text.startswith((AUTHOR_LABEL, FEED_FOOTER_LABEL)):
         return True
-    # ``分享 :`` has a space inside, which the markup may write as any run of white space; collapsing the white
-    # space of every paragraph to find out is what made this slow.
+    # ``分享 :`` has a space inside, which the markup may write as any run of white space: the white space is
+    # collapsed only in a text that opens like it (doing it for every paragraph was slow).
     return text.startswith(SHARE_LABEL_START) and _SPACE_RE.sub(" ", text).strip() == SHARE_LABEL
 
 
@@ -129,7 +129,9 @@ def _has_block_inside(element: HtmlElement) -> bool:
 def _add_block_texts(block: HtmlElement, texts: list[str]) -> None:
     """The text of one block; a block holding other blocks gives way to them, its loose text kept apart."""
     if not _has_block_inside(block):
-        texts.append(inline_text(block))
+        parts: list[str] = []
+        _add_inline_parts(block, parts)  # not inline_text(): _add_texts has already checked the block
+        texts.append("".join(parts))
         return
     pending = [block.text or ""]
     for child in block:
@@ -162,9 +164,7 @@ def read_authors(root: HtmlElement) -> list[str]:
     Each name is the link's ``title`` when it has one (the text is padded on pages), else its text.
     """
     names: list[str] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
+    for element in root.iter(etree.Element):  # elements only: no comments
         if AUTHOR_NAME_CLASS in _classes(element):
             candidates = [element]
         elif (element.text or "").lstrip().startswith(AUTHOR_LABEL) and element.getparent() is not None:
