@@ -87,7 +87,7 @@ def best_times(functions: dict[str, Callable[[], object]], loops: dict[str, int]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=25, help="measurements per contender; the best is kept")
+    parser.add_argument("--repeat", type=int, default=40, help="measurements per contender; the best is kept")
     parser.add_argument("--loops", type=int, default=5, help="passes over all items per measurement")
     options = parser.parse_args()
 
