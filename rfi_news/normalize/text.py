@@ -7,10 +7,9 @@ import re
 import unicodedata
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-_ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
 # Control characters (category Cc) other than the white-space ones, which step 4 turns into a space.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f]")
-_WHITESPACE_RE = re.compile(r"\s+")
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f"
+_ZERO_WIDTH_OR_CONTROL_RE = re.compile(f"[{ZERO_WIDTH}{CONTROL_CHARACTERS}]")
 # Four or more characters in U+00A1-U+00FF: GBK bytes that someone decoded as Latin-1.
 _MOJIBAKE_RUN_RE = re.compile(r"[\u00a1-\u00ff]{4,}")
 # A block of text that holds nothing but punctuation (and spaces) is no paragraph.
@@ -58,9 +57,11 @@ def normalize_text(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFC", html.unescape(text))
-    text = _CONTROL_RE.sub("", _ZERO_WIDTH_RE.sub("", text))
+    text = _ZERO_WIDTH_OR_CONTROL_RE.sub("", text)
     text = repair_mojibake(text)
-    return _WHITESPACE_RE.sub(" ", text).strip()
+    # Runs of white space to one space, ends trimmed: split() knows the same white space as the regex \s
+    # (str.isspace), several times faster on CJK text.
+    return " ".join(text.split())
 
 
 def is_punctuation_only(text: str) -> bool:

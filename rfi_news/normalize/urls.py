@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 CANONICAL_ORIGIN = "https://www.rfi.fr"
@@ -30,7 +31,14 @@ def canonical_url(url: str) -> str:
 
 def path_segments(url: str) -> list[str]:
     """The decoded, non-empty segments of the URL's path."""
-    return [unquote(segment) for segment in urlsplit(url).path.split("/") if segment]
+    return list(_decoded_segments(url))
+
+
+# section_of, column_of and language_of are asked about the same URL one after the other, and decoding a
+# long percent-encoded slug is slow (pure Python): decode each URL once.
+@lru_cache(maxsize=64)
+def _decoded_segments(url: str) -> tuple[str, ...]:
+    return tuple(unquote(segment) for segment in urlsplit(url).path.split("/") if segment)
 
 
 def section_of(url: str) -> str | None:

@@ -8,11 +8,11 @@ authors, and it is the only code in the project that does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml import html as lxml_html
-from lxml.html import HtmlElement
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 
 # Elements that hold a paragraph of text.
 BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"})
@@ -28,6 +28,7 @@ AUTHOR_BLOCK_CLASS = "m-from-author"
 AUTHOR_NAME_CLASS = "m-from-author__name"
 # Labels that open blocks the feed adds around the body: the share links, the author block and feedx's footer.
 SHARE_LABEL = "分享 :"
+SHARE_LABEL_START = SHARE_LABEL.split()[0]
 AUTHOR_LABEL = "作者："
 FEED_FOOTER_LABEL = "获取更多RSS"
 
@@ -43,24 +44,42 @@ class BodyText:
     authors: list[str] = field(default_factory=list)
 
 
+# lxml.html's default parser calls back into Python for the class of every element the code touches (to give
+# forms and inputs classes of their own, which nothing here uses); this one chooses HtmlElement in C.
+_PARSER = lxml_html.HTMLParser()
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+    )
+)
+
+
 def parse_fragment(markup: str) -> HtmlElement:
-    """Parse an HTML fragment into one ``div`` that holds it, whatever the fragment's top level is."""
-    return lxml_html.fragment_fromstring(markup, create_parent="div")
+    """Parse an HTML fragment into one ``div`` that holds it, whatever the fragment's top level is.
+
+    What ``lxml.html.fragment_fromstring(markup, create_parent="div")`` does, with the ``div`` made by our
+    parser: elements moved into it take their classes from its document.
+    """
+    root = _PARSER.makeelement("div")
+    elements = lxml_html.fragments_fromstring(markup, parser=_PARSER)
+    if elements and isinstance(elements[0], str):
+        root.text = elements.pop(0)
+    root.extend(elements)
+    return root
 
 
 def _classes(element: HtmlElement) -> list[str]:
     return (element.get("class") or "").split()
 
 
-def _own_label(element: HtmlElement) -> str:
-    """The element's first text, collapsed: enough to recognise ``分享 :`` or ``作者：``."""
-    return _SPACE_RE.sub(" ", element.text or "").strip()
-
-
 def _is_label_block(element: HtmlElement) -> bool:
     """A feed-made block: the share links, the author line, feedx's footer."""
-    label = _own_label(element)
-    return label == SHARE_LABEL or label.startswith((AUTHOR_LABEL, FEED_FOOTER_LABEL))
+    text = (element.text or "").lstrip()
+    if text.startswith((AUTHOR_LABEL, FEED_FOOTER_LABEL)):
+        return True
+    # ``分享 :`` has a space inside, which the markup may write as any run of white space: the white space is
+    # collapsed only in a text that opens like it (doing it for every paragraph was slow).
+    return text.startswith(SHARE_LABEL_START) and _SPACE_RE.sub(" ", text).strip() == SHARE_LABEL
 
 
 def is_skipped(element: HtmlElement) -> bool:
@@ -68,68 +87,75 @@ def is_skipped(element: HtmlElement) -> bool:
     tag = element.tag
     if not isinstance(tag, str) or tag in SKIPPED_TAGS:
         return True
-    if any(cls.startswith(SKIPPED_CLASS_PREFIXES) for cls in _classes(element)):
-        return True
-    if any(name.startswith(SKIPPED_ATTRIBUTE_PREFIXES) for name in element.attrib):
-        return True
-    return AUTHOR_BLOCK_CLASS in _classes(element)
+    attributes = element.attrib
+    if not attributes:  # most elements: nothing more to look at
+        return False
+    classes = (attributes.get("class") or "").split()
+    return (
+        any(cls.startswith(SKIPPED_CLASS_PREFIXES) for cls in classes)
+        or any(name.startswith(SKIPPED_ATTRIBUTE_PREFIXES) for name in attributes)
+        or AUTHOR_BLOCK_CLASS in classes
+    )
+
+
+def _add_inline_parts(node: HtmlElement, parts: list[str]) -> None:
+    """``node``'s text, then each child's inline text and tail; ``node`` itself is known not to be skipped."""
+    parts.append(node.text or "")
+    for child in node:
+        if child.tag == "br":
+            parts.append(" ")
+        elif not is_skipped(child):
+            _add_inline_parts(child, parts)
+        parts.append(child.tail or "")
 
 
 def inline_text(element: HtmlElement) -> str:
     """Text of an inline run, joined with no separator added; ``<br>`` is a space."""
+    if element.tag == "br":
+        return " "
+    if is_skipped(element):
+        return ""
     parts: list[str] = []
-
-    def walk(node: HtmlElement) -> None:
-        if node.tag == "br":
-            parts.append(" ")
-        elif not is_skipped(node):
-            parts.append(node.text or "")
-            for child in node:
-                walk(child)
-                parts.append(child.tail or "")
-
-    walk(element)
+    _add_inline_parts(element, parts)
     return "".join(parts)
 
 
 def _has_block_inside(element: HtmlElement) -> bool:
-    return any(
-        isinstance(node.tag, str) and node.tag in BLOCK_TAGS and not is_skipped(node)
-        for node in element.iterdescendants()
-    )
+    if len(element) == 0:  # most paragraphs: no child at all
+        return False
+    return any(node.tag in BLOCK_TAGS and not is_skipped(node) for node in element.iterdescendants())
 
 
-def _block_texts(block: HtmlElement) -> Iterator[str]:
+def _add_block_texts(block: HtmlElement, texts: list[str]) -> None:
     """The text of one block; a block holding other blocks gives way to them, its loose text kept apart."""
     if not _has_block_inside(block):
-        yield inline_text(block)
+        parts: list[str] = []
+        _add_inline_parts(block, parts)  # not inline_text(): _add_texts has already checked the block
+        texts.append("".join(parts))
         return
     pending = [block.text or ""]
     for child in block:
         if isinstance(child.tag, str) and (child.tag in BLOCK_TAGS or _has_block_inside(child)):
-            yield "".join(pending)
-            yield from _walk(child)
+            texts.append("".join(pending))
+            _add_texts(child, texts)
             pending = [child.tail or ""]
         else:
-            if child.tag == "br":
-                pending.append(" ")
-            elif not is_skipped(child):
-                pending.append(inline_text(child))
+            pending.append(inline_text(child))
             pending.append(child.tail or "")
-    yield "".join(pending)
+    texts.append("".join(pending))
 
 
-def _walk(element: HtmlElement) -> Iterator[str]:
+def _add_texts(element: HtmlElement, texts: list[str]) -> None:
+    """Append the texts of ``element``'s blocks to ``texts``, in document order (empty ones included)."""
     if is_skipped(element) or _is_label_block(element):
         return
     if element.tag in BLOCK_TAGS:
-        if COPYRIGHT_CLASS in _classes(element):
-            return
-        yield from _block_texts(element)
+        if COPYRIGHT_CLASS not in _classes(element):
+            _add_block_texts(element, texts)
         return
     for child in element:
         if isinstance(child.tag, str):
-            yield from _walk(child)
+            _add_texts(child, texts)
 
 
 def read_authors(root: HtmlElement) -> list[str]:
@@ -138,12 +164,10 @@ def read_authors(root: HtmlElement) -> list[str]:
     Each name is the link's ``title`` when it has one (the text is padded on pages), else its text.
     """
     names: list[str] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
+    for element in root.iter(etree.Element):  # elements only: no comments
         if AUTHOR_NAME_CLASS in _classes(element):
             candidates = [element]
-        elif _own_label(element).startswith(AUTHOR_LABEL) and element.getparent() is not None:
+        elif (element.text or "").lstrip().startswith(AUTHOR_LABEL) and element.getparent() is not None:
             if AUTHOR_BLOCK_CLASS in _classes(element.getparent()):
                 continue  # a page's author block: its names are found by their class
             candidates = [sibling for sibling in element.itersiblings() if sibling.tag == "a"]
@@ -158,9 +182,14 @@ def read_authors(root: HtmlElement) -> list[str]:
 
 def read_body(root: HtmlElement) -> BodyText:
     """Paragraphs, credit and authors of an article body (or of a whole feed item)."""
-    credit_nodes = [el for el in root.iter("p") if COPYRIGHT_CLASS in _classes(el)]
+    # lxml makes a new Python object for an element at each visit unless one is still held: holding them all
+    # while the readers below go over the tree spares making each one three or four times.
+    elements = list(root.iter())
+    credit_nodes = [el for el in elements if el.tag == "p" and COPYRIGHT_CLASS in _classes(el)]
+    texts: list[str] = []
+    _add_texts(root, texts)
     return BodyText(
-        paragraphs=[text for text in _walk(root) if text.strip()],
+        paragraphs=[text for text in texts if text.strip()],
         credit=inline_text(credit_nodes[0]) if credit_nodes else None,
         authors=read_authors(root),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -15,13 +16,20 @@ class DeduplicationPipeline(CountingPipeline):
 
     def __init__(self, stats: Any) -> None:
         super().__init__(stats)
-        self.seen_urls: set[str] = set()
+        self.seen_urls: set[bytes] = set()  # digests of the URLs seen, see url_key()
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         url = adapter["url"]
-        if url in self.seen_urls:
+        key = url_key(url)
+        if key in self.seen_urls:
             self.count("dropped")
             raise DropItem(f"{origin_of(adapter)}: duplicate of an earlier record of {url}", log_level="INFO")
-        self.seen_urls.add(url)
+        self.seen_urls.add(key)
         return item
+
+
+def url_key(url: str) -> bytes:
+    """A 16-byte digest of ``url``: the set holds one per record of the run, and a URL (percent-encoded CJK) is
+    some 200 characters; 128 bits make a collision as good as impossible."""
+    return hashlib.blake2b(url.encode("utf-8"), digest_size=16).digest()
