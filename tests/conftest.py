@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator
 
 from rfi_news.schemas import article_schema
 from tests.crawl import CrawlResult, run_crawl
@@ -22,8 +22,8 @@ def load_expected(path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def schema_validator() -> Draft202012Validator:
-    return Draft202012Validator(article_schema())
+def schema_validator() -> Draft7Validator:
+    return Draft7Validator(article_schema())
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator
 
 from rfi_news.schemas import article_schema
 
@@ -80,7 +80,7 @@ def run_crawl(
     # A deprecation warning inside a crawl fails its test, as it does in the test process (filterwarnings).
     assert "DeprecationWarning" not in log_text(log_file), "a deprecation warning was logged"
     # Every record any test produces must fit the schema the package ships.
-    validator = Draft202012Validator(article_schema())
+    validator = Draft7Validator(article_schema())
     for record in records:
         errors = [error.message for error in validator.iter_errors(record)]
         assert not errors, f"{record.get('url')}: {errors}"

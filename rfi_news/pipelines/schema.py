@@ -12,17 +12,44 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+import fastjsonschema
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
+from spidermon.contrib.validation import JSONSchemaValidator
 
 from rfi_news.items import RECORD_FIELDS
 from rfi_news.pipelines.base import origin_of
 
 
+class CompiledJSONSchemaValidator(JSONSchemaValidator):
+    """Spidermon's JSON Schema validator with a compiled fast path.
+
+    Spidermon builds a ``jsonschema`` validator and walks it for every record: about 300 µs a record, as much as
+    the rest of the pipelines together. ``fastjsonschema`` compiles the same schema to Python once (about 25 µs a
+    record). A valid record stops there; an invalid one (rare) goes through Spidermon's own validation, so the
+    errors, their messages and the stats are exactly Spidermon's.
+    """
+
+    def __init__(self, schema: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self._is_valid = fastjsonschema.compile(schema)
+
+    def _validate(self, data: Any, strict: bool = False) -> None:
+        try:
+            self._is_valid(data)
+        except fastjsonschema.JsonSchemaException:
+            super()._validate(data, strict=strict)
+
+
 class SchemaValidationPipeline(ItemValidationPipeline):
     exported_fields: tuple[str, ...] = RECORD_FIELDS
+
+    @classmethod
+    def _load_jsonschema_validator(cls, schema: Any) -> JSONSchemaValidator:
+        # Spidermon's hook for building a schema's validator: the same checks, compiled.
+        return CompiledJSONSchemaValidator(super()._load_jsonschema_validator(schema)._schema)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
