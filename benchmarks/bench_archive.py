@@ -9,8 +9,8 @@ In the same run, rounds interleaved with the archive crawls, a bare Scrapy spide
 as many empty items through the same JSON Lines export, so the archive figure is also given as a ratio to
 what Scrapy alone manages on this (shared, noisy) machine.
 
-    /tmp/venv/bin/python benchmarks/bench_archive.py                 # 5,000 and 20,000 items, 3 rounds
-    /tmp/venv/bin/python benchmarks/bench_archive.py --sizes 2000 10000 40000 --rounds 5
+    python benchmarks/bench_archive.py                 # 5,000 and 20,000 items, 3 rounds
+    python benchmarks/bench_archive.py --sizes 2000 10000 40000 --rounds 5
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ take turns (in a rotating order) for ``--repeat`` short measurements, and the be
 all in one process: on a shared, noisy machine the fastest of many short samples is the least disturbed one,
 and the ratios compare like with like.
 
-    /tmp/venv/bin/python benchmarks/bench_parser.py
+    python benchmarks/bench_parser.py
 """
 
 from __future__ import annotations
