@@ -12,10 +12,17 @@ COLUMN_SECTION = "专栏检索"
 _SLASH_RUN_RE = re.compile(r"/{2,}")
 
 
+# A path already in canonical form: unreserved characters, "/" and upper-case escapes of non-ASCII bytes only (an
+# escaped ASCII byte may be an unreserved character that must be decoded, so it takes the long way).
+_CANONICAL_PATH_RE = re.compile(r"(?:[A-Za-z0-9\-._~/]|%[89A-F][0-9A-F])*")
+
+
 def canonical_path(url: str) -> str:
     """The path of ``url``, runs of ``/`` collapsed, percent-encoded as UTF-8 with upper-case hex."""
     path = urlsplit(url.strip()).path or "/"
     path = _SLASH_RUN_RE.sub("/", path)
+    if _CANONICAL_PATH_RE.fullmatch(path):
+        return path  # RFI's own links are canonical already, and decoding a long slug is slow (pure Python)
     # Decode to bytes first so both raw CJK and %e4%b8%ad forms meet as the same UTF-8 bytes, then encode
     # everything but the unreserved characters and "/".
     return quote(unquote_to_bytes(path), safe="/")
@@ -29,16 +36,25 @@ def canonical_url(url: str) -> str:
     return CANONICAL_ORIGIN + canonical_path(url)
 
 
+# Edition, section, column: all that section_of, column_of and language_of ever read of a path.
+_LEADING_SEGMENTS = 3
+
+
 def path_segments(url: str) -> list[str]:
-    """The decoded, non-empty segments of the URL's path."""
-    return list(_decoded_segments(url))
+    """The non-empty segments of the URL's path; the edition, section and column ones decoded.
+
+    The last segment (the slug) stays as it is unless it is one of those: decoding a long percent-encoded slug is
+    slow (pure Python), and nothing reads it decoded.
+    """
+    return list(_segments(url))
 
 
-# section_of, column_of and language_of are asked about the same URL one after the other, and decoding a
-# long percent-encoded slug is slow (pure Python): decode each URL once.
+# section_of, column_of and language_of are asked about the same URL one after the other: split it once.
 @lru_cache(maxsize=64)
-def _decoded_segments(url: str) -> tuple[str, ...]:
-    return tuple(unquote(segment) for segment in urlsplit(url).path.split("/") if segment)
+def _segments(url: str) -> tuple[str, ...]:
+    segments = [segment for segment in urlsplit(url).path.split("/") if segment]
+    leading = min(_LEADING_SEGMENTS, max(1, len(segments) - 1))
+    return (*(unquote(segment) for segment in segments[:leading]), *segments[leading:])
 
 
 def section_of(url: str) -> str | None:

@@ -64,12 +64,25 @@ class SchemaValidationPipeline(ItemValidationPipeline):
         return {name: adapter[name] for name in self.exported_fields if name in adapter}
 
     def process_item(self, item: Any) -> Any:  # type: ignore[override]
-        try:
-            super().process_item(self.exported_view(item))
-        except DropItem as exc:
-            raise DropItem(
-                f"{origin_of(ItemAdapter(item))}: record does not match the JSON Schema: {exc}", log_level="WARNING"
-            ) from None
+        # Spidermon's own process_item, on the exported record, without its ItemAdapter(item).asdict(): that walks
+        # every paragraph through itemadapter's item-type checks (about 450 µs a record, more than all the other
+        # pipelines), and an exported record is plain JSON data already. Stats, errors and drops are Spidermon's.
+        record = self.exported_view(item)
+        self.stats.add_item()
+        self.stats.add_fields(len(record))
+        for validator in self.find_validators(item):
+            ok, errors = validator.validate(record)
+            if ok:
+                continue
+            self._add_error_stats(errors)
+            if self.drop_items_with_errors:
+                try:
+                    self._drop_item(item, errors)
+                except DropItem as exc:
+                    raise DropItem(
+                        f"{origin_of(ItemAdapter(item))}: record does not match the JSON Schema: {exc}",
+                        log_level="WARNING",
+                    ) from None
         return item
 
     def _drop_item(self, item: Any, errors: dict[str, list[str]]) -> None:
