@@ -35,13 +35,19 @@ def iter_archive_files(root: Path) -> Iterator[Path]:
     if root.is_file():
         yield root
         return
+    # Names and kinds only: a folder of tens of thousands of files is listed whole (to sort it), and an
+    # os.DirEntry per file would cost three times the memory.
     with os.scandir(root) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            yield from iter_archive_files(Path(entry.path))
-        elif entry.is_file() and entry.name.endswith(ARCHIVE_SUFFIXES):
-            yield Path(entry.path)
+        entries = sorted(
+            (entry.name, entry.is_dir(follow_symlinks=False))
+            for entry in scan
+            if entry.is_dir(follow_symlinks=False) or (entry.is_file() and entry.name.endswith(ARCHIVE_SUFFIXES))
+        )
+    for name, is_dir in entries:
+        if is_dir:
+            yield from iter_archive_files(root / name)
+        else:
+            yield root / name
 
 
 class ArchiveSpider(scrapy.Spider):
