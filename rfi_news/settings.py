@@ -24,7 +24,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # --- Sources ----------------------------------------------------------------------------------------------
-# The feedx feed first, then its mirrors; the next is tried only when one fails.
+# The feedx feed first, then its mirrors; the next is tried only when one fails. The mirrors are the domains
+# feedx's own footer has named over the years (feedx.top, feedx.run; also feedx.xyz, feedx.best), with
+# feedx.net's path assumed: no copy of their feeds could be checked from here.
 FEEDX_URLS = [
     "https://feedx.net/rss/rfi.xml",
     "https://feedx.top/rss/rfi.xml",
