@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -82,7 +83,7 @@ class RetryAfterMiddleware(RetryMiddleware):
                 if retry is None:
                     return response
                 stats.inc_value("rfi_news/retry_after/waited")
-                stats.inc_value("rfi_news/retry_after/seconds", wait)
+                stats.inc_value("rfi_news/retry_after/seconds", math.ceil(wait))
                 logger.info("Waiting %.1f s (Retry-After) before retrying %s", wait, request.url)
                 await sleep(wait)
                 return retry

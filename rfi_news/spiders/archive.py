@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import scrapy
+from scrapy.settings import BaseSettings
 
 from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
 from rfi_news.spiders.base import article_from_feed_item
@@ -52,8 +53,12 @@ def iter_archive_files(root: Path) -> Iterator[Path]:
 
 class ArchiveSpider(scrapy.Spider):
     name = "archive"
-    # Local files: no politeness delay to keep (robots.txt is never asked for data: URLs).
-    custom_settings: ClassVar[dict[str, Any]] = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # Local files: no politeness delay to keep (robots.txt is never asked for data: URLs).
+        settings.setdict({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}, priority="spider")
 
     def __init__(self, path: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -174,7 +174,7 @@ class FeedxSpider(scrapy.Spider):
 
     def check_charset(self, response: Response, declared: str | None) -> None:
         """The XML declaration decides the encoding; a header that says otherwise is logged and counted."""
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         header = None
         for parameter in content_type.split(";")[1:]:
             key, _, value = parameter.strip().partition("=")
