@@ -7,11 +7,13 @@ real site does to crawlers (403, 429 with Retry-After, 404) on top of it.
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
+from tests.conftest import FIXTURES
 from tests.crawl import CrawlResult, run_crawl
 from tests.fixture_server import Answer, FixtureServer, RecordedRequest
 
@@ -170,6 +172,31 @@ def test_news_sitemap(site: FixtureServer, tmp_path: Path):
         "/cn/专栏检索/法国报纸摘要/20240407-巴基斯坦极端分子为何将袭击目标锁定中国利益",
     }
     assert site.count("/sitemaps/cn/news.xml") == 1
+
+
+def test_gzipped_sitemap(site: FixtureServer, tmp_path: Path):
+    # Sitemaps are often served as .xml.gz (application/x-gzip, no Content-Encoding): read like the plain one.
+    plain = (FIXTURES / "site" / "sitemaps" / "cn" / "news.xml").read_bytes()
+    site.routes["/sitemaps/cn/news.xml"] = Answer(body=gzip.compress(plain), headers={"Content-Type": "application/x-gzip"})
+    result = crawl_rfi(site, tmp_path, sitemap="news")
+    assert record_paths(result) == {
+        "/cn/中国/20240415-中国称因间谍罪被处决的男子曾向美国出售机密",
+        "/cn/专栏检索/法国报纸摘要/20240407-巴基斯坦极端分子为何将袭击目标锁定中国利益",
+    }
+    assert result.stat("rfi_news/sitemap/urlset") == 1
+
+
+def test_traditional_chinese_edition(site: FixtureServer, tmp_path: Path):
+    result = crawl_rfi(site, tmp_path, edition="tw", listings="/tw/")
+    assert record_paths(result) == {"/tw/中國/20240226-中国今称不同意美国因中国援俄制裁中国"}
+    record = result.records[0]
+    assert record["url"] == (
+        "https://www.rfi.fr/tw/%E4%B8%AD%E5%9C%8B/20240226-%E4%B8%AD%E5%9B%BD%E4%BB%8A%E7%A7%B0%E4%B8%8D%E5%90%8C%E6%84%8F"
+        "%E7%BE%8E%E5%9B%BD%E5%9B%A0%E4%B8%AD%E5%9B%BD%E6%8F%B4%E4%BF%84%E5%88%B6%E8%A3%81%E4%B8%AD%E5%9B%BD"
+    )
+    assert (record["language"], record["section"], record["source"]) == ("zh-Hant", "中國", "rfi")
+    assert record["title"] == "中国今称不同意美国因中国援俄制裁中国"
+    assert site.count("/cn/") == 0  # the /cn/ edition is not read
 
 
 def test_rss_mode(site: FixtureServer, tmp_path: Path):

@@ -26,6 +26,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -232,10 +233,22 @@ class RfiSpider(scrapy.Spider):
             return
         yield self.listing_request(next_url, page=page + 1)
 
+    def sitemap_body(self, response: Response) -> bytes | None:
+        """The sitemap's XML: as served, or unpacked from a ``.xml.gz`` (as SitemapSpider does, with Scrapy's
+        own gunzip and the same ``DOWNLOAD_MAXSIZE`` bound); ``None`` when it cannot be unpacked within it."""
+        if not gzip_magic_number(response):
+            return response.body
+        max_size = response.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        try:
+            return gunzip(response.body, max_size=max_size)
+        except (OSError, EOFError, ValueError):  # corrupt, cut short, or larger than max_size once unpacked
+            return None
+
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
+        body = self.sitemap_body(response)
         try:
-            sitemap: Sitemap | None = Sitemap(response.body)
+            sitemap: Sitemap | None = Sitemap(body) if body else None
         except (StopIteration, etree.XMLSyntaxError):  # empty, or no XML at all
             sitemap = None
         if sitemap is None or sitemap.type not in ("urlset", "sitemapindex"):
