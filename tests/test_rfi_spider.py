@@ -177,7 +177,9 @@ def test_news_sitemap(site: FixtureServer, tmp_path: Path):
 def test_gzipped_sitemap(site: FixtureServer, tmp_path: Path):
     # Sitemaps are often served as .xml.gz (application/x-gzip, no Content-Encoding): read like the plain one.
     plain = (FIXTURES / "site" / "sitemaps" / "cn" / "news.xml").read_bytes()
-    site.routes["/sitemaps/cn/news.xml"] = Answer(body=gzip.compress(plain), headers={"Content-Type": "application/x-gzip"})
+    site.routes["/sitemaps/cn/news.xml"] = Answer(
+        body=gzip.compress(plain), headers={"Content-Type": "application/x-gzip"}
+    )
     result = crawl_rfi(site, tmp_path, sitemap="news")
     assert record_paths(result) == {
         "/cn/中国/20240415-中国称因间谍罪被处决的男子曾向美国出售机密",
