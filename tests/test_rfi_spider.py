@@ -158,6 +158,28 @@ def test_month_backfill_through_the_sitemap_index(site: FixtureServer, tmp_path:
     assert site.count("/cn/") == 0  # no listing in this mode
 
 
+def test_month_backfill_resumes_with_jobdir(site: FixtureServer, tmp_path: Path):
+    job = {"RFI_ORIGIN": site.origin, "JOBDIR": str(tmp_path / "job"), "CONCURRENT_REQUESTS": "1"}
+    stopped = run_crawl(
+        "rfi", tmp_path / "1", args={"month": "2024-02"}, settings={**job, "CLOSESPIDER_ITEMCOUNT": "1"}
+    )
+    assert stopped.stats["finish_reason"] == "closespider_itemcount"
+    assert 1 <= len(stopped.records) < 4
+    resumed = run_crawl("rfi", tmp_path / "2", args={"month": "2024-02"}, settings=job)
+    assert resumed.returncode == 0, resumed.log
+    assert "Resuming crawl" in resumed.log
+    # Every article of the month exactly once across the two runs.
+    paths = [unquote(record["url"].removeprefix("https://www.rfi.fr")) for record in stopped.records + resumed.records]
+    assert sorted(paths) == sorted(
+        [
+            "/cn/中国/20240226-中国今称不同意美国因中国援俄制裁中国",
+            "/cn/欧洲/20240219-纳瓦尔尼-母亲和律师均仍被禁止见尸体",
+            "/cn/国际/20240204-菲律宾外长-不应将印太地区发展过度定性为美中竞争的结果",
+            "/cn/专栏检索/法国风光/20240201-法国地中海俱乐部新东家走高档菁英顾客群奢华雪山路线",
+        ]
+    )
+
+
 def test_month_missing_from_the_index(site: FixtureServer, tmp_path: Path):
     result = crawl_rfi(site, tmp_path, healthy=False, month="2019-05")
     assert result.records == []
