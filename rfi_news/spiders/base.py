@@ -3,10 +3,48 @@
 from __future__ import annotations
 
 from scrapy import Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from rfi_news.items import ArticleItem, new_article
+from rfi_news.middlewares import HostBlocked
 from rfi_news.parsers.item import feed_item_record
 from rfi_news.parsers.page import parse_page
+
+
+def flag_argument(value: str | None) -> bool:
+    """A spider argument that switches something on: ``-a follow=1`` (or true, yes, on)."""
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def is_robots_refusal(failure: Failure) -> bool:
+    # Scrapy's RobotsTxtMiddleware drops a disallowed request with this IgnoreRequest message.
+    return bool(failure.check(IgnoreRequest)) and "robots.txt" in failure.getErrorMessage()
+
+
+def is_dropped(failure: Failure) -> bool:
+    """True when a middleware chose not to fetch (an article already known, say), rather than the fetch failing.
+
+    Scrapy's HttpError, robots.txt's refusal and :class:`HostBlocked` are all IgnoreRequest too, but for the
+    crawl they are failures to get the page.
+    """
+    return bool(failure.check(IgnoreRequest)) and not (
+        failure.check(HttpError, HostBlocked) or is_robots_refusal(failure)
+    )
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short stats key for a failed request: ``http_404``, ``ignored``, ``TimeoutError``…"""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(HostBlocked):
+        return "host_blocked"
+    if is_robots_refusal(failure):
+        return "robots_txt"
+    if failure.check(IgnoreRequest):
+        return "ignored"
+    return type(failure.value).__name__
 
 
 def article_from_feed_item(

@@ -20,11 +20,11 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from rfi_news.items import ArticleItem, new_article
+from rfi_news.middlewares import ARTICLE_URL_META
 from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url, on_origin
 from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
-from rfi_news.spiders.base import article_from_feed_item, record_from_page
-from rfi_news.spiders.rfi import ARTICLE_META_KEY, failure_reason, is_dropped
+from rfi_news.spiders.base import article_from_feed_item, failure_reason, flag_argument, is_dropped, record_from_page
 from rfi_news.state import conditional_headers, remember_feed
 
 
@@ -41,7 +41,7 @@ class FeedxSpider(scrapy.Spider):
     def __init__(self, feed_url: str | None = None, follow: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.feed_url_arg = feed_url
-        self.follow = (follow or "").strip().lower() in ("1", "true", "yes", "on")
+        self.follow = flag_argument(follow)
         self.origin = ""
         self.feed_urls: list[str] = []
 
@@ -144,13 +144,13 @@ class FeedxSpider(scrapy.Spider):
             callback=self.parse_page,
             errback=self.page_failed,
             cb_kwargs={"feed_item": item},
-            meta={ARTICLE_META_KEY: article_url},
+            meta={ARTICLE_URL_META: article_url},
         )
 
     def parse_page(self, response: Response, feed_item: ArticleItem) -> Iterator[ArticleItem]:
         page = None
         if isinstance(response, TextResponse):
-            page = record_from_page(self, response.text, response.meta[ARTICLE_META_KEY], origin=response.url)
+            page = record_from_page(self, response.text, response.meta[ARTICLE_URL_META], origin=response.url)
         else:
             self.logger.warning("%s: not an HTML page; keeping the feed's text", response.url)
             self.crawler.stats.inc_value("rfi_news/page/not_html")

@@ -23,15 +23,13 @@ from typing import Any, Self
 import scrapy
 from lxml import etree
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from rfi_news.items import new_article
-from rfi_news.middlewares import HostBlocked
+from rfi_news.middlewares import ARTICLE_URL_META
 from rfi_news.normalize.urls import (
     article_date,
     canonical_path,
@@ -43,15 +41,10 @@ from rfi_news.normalize.urls import (
 )
 from rfi_news.parsers.listing import parse_listing
 from rfi_news.parsers.rss import read_feed
-from rfi_news.spiders.base import record_from_page
+from rfi_news.spiders.base import failure_reason, flag_argument, is_dropped, is_robots_refusal, record_from_page
 
-ARTICLE_META_KEY = "rfi_article_url"  # the canonical URL of the article a request fetches (issue 4 reads it)
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 MODES = ("listings", "sitemap", "month", "rss")
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _split(value: str | None) -> list[str]:
@@ -61,35 +54,6 @@ def _split(value: str | None) -> list[str]:
 def contents_sitemap_name(month: str) -> str:
     """``2024-02`` → ``contents_202402.xml``: the monthly sitemap the index lists."""
     return "contents_{}{}.xml".format(*month.split("-"))
-
-
-def is_robots_refusal(failure: Failure) -> bool:
-    # Scrapy's RobotsTxtMiddleware drops a disallowed request with this IgnoreRequest message.
-    return bool(failure.check(IgnoreRequest)) and "robots.txt" in failure.getErrorMessage()
-
-
-def is_dropped(failure: Failure) -> bool:
-    """True when a middleware chose not to fetch (an article already known, say), rather than the fetch failing.
-
-    Scrapy's HttpError, robots.txt's refusal and :class:`HostBlocked` are all IgnoreRequest too, but for the
-    crawl they are failures to get the page.
-    """
-    return bool(failure.check(IgnoreRequest)) and not (
-        failure.check(HttpError, HostBlocked) or is_robots_refusal(failure)
-    )
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short stats key for a failed request: ``http_404``, ``ignored``, ``TimeoutError``…"""
-    if failure.check(HttpError):
-        return f"http_{failure.value.response.status}"
-    if failure.check(HostBlocked):
-        return "host_blocked"
-    if is_robots_refusal(failure):
-        return "robots_txt"
-    if failure.check(IgnoreRequest):
-        return "ignored"
-    return type(failure.value).__name__
 
 
 class RfiSpider(scrapy.Spider):
@@ -124,7 +88,9 @@ class RfiSpider(scrapy.Spider):
         if month and not ((match := _MONTH_RE.match(month)) and 1 <= int(match.group(2)) <= 12):
             raise ValueError(f"-a month must be YYYY-MM, not {month!r}")
         self.month = month or None
-        chosen = [name for name, on in (("sitemap", bool(sitemap)), ("month", bool(month)), ("rss", _flag(rss))) if on]
+        chosen = [
+            name for name, on in (("sitemap", bool(sitemap)), ("month", bool(month)), ("rss", flag_argument(rss))) if on
+        ]
         if len(chosen) > 1:
             raise ValueError(f"choose one of -a sitemap, -a month, -a rss (got {', '.join(chosen)})")
         self.mode = chosen[0] if chosen else "listings"
@@ -199,7 +165,7 @@ class RfiSpider(scrapy.Spider):
             on_origin(article_url, self.origin),
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={ARTICLE_META_KEY: article_url},
+            meta={ARTICLE_URL_META: article_url},
         )
 
     # --- Listings, sitemaps, RSS --------------------------------------------------------------------------
@@ -295,7 +261,7 @@ class RfiSpider(scrapy.Spider):
     # --- Article pages ------------------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        article_url = response.meta[ARTICLE_META_KEY]
+        article_url = response.meta[ARTICLE_URL_META]
         if not isinstance(response, TextResponse):
             self.logger.warning("%s: not an HTML page (%s)", response.url, response.headers.get("Content-Type"))
             self.crawler.stats.inc_value("rfi_news/page/not_html")
