@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,21 @@ from tests.fixture_server import FixtureServer
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARCHIVE_DIR = FIXTURES / "archive"
 EXPECTED_ARCHIVE_DIR = FIXTURES / "expected" / "archive"
+
+
+def archive_link(path: Path) -> str:
+    """The link of an archive fixture, read straight from its ``[title](link)`` line (not through the project)."""
+    title_line = path.read_text(encoding="utf-8").splitlines()[1]
+    link = re.fullmatch(r"\[.*\]\((\S+)\)", title_line)
+    assert link, path
+    return link.group(1)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (a refused connection, or a port for a server to take)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def load_expected(path: Path) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from rfi_news.items import RECORD_FIELDS
 from rfi_news.normalize.urls import canonical_url
-from tests.conftest import ARCHIVE_DIR, EXPECTED_ARCHIVE_DIR, load_expected
+from tests.conftest import ARCHIVE_DIR, EXPECTED_ARCHIVE_DIR, archive_link, load_expected
 from tests.crawl import CrawlResult
 
 EXPECTED_FILES = sorted(EXPECTED_ARCHIVE_DIR.glob("*.json"))
@@ -27,8 +27,7 @@ def records_by_origin(crawl: CrawlResult) -> dict[str, dict[str, Any]]:
     by_url = {record["url"]: record for record in crawl.records}
     records = {}
     for path in ARCHIVE_FILES:
-        link = path.read_text(encoding="utf-8").split("\n")[1].rsplit("](", 1)[1].rstrip(")")
-        records[path.stem] = by_url[canonical_url(link)]
+        records[path.stem] = by_url[canonical_url(archive_link(path))]
     return records
 
 

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
 from rfi_news.normalize.urls import canonical_url
-from tests.conftest import ARCHIVE_DIR, EXPECTED_ARCHIVE_DIR, FIXTURES, load_expected
+from tests.conftest import ARCHIVE_DIR, EXPECTED_ARCHIVE_DIR, FIXTURES, archive_link, free_port, load_expected
 from tests.crawl import CrawlResult, run_crawl
 from tests.fixture_server import Answer, FixtureServer
 from tests.fixtures.feeds.build_feeds import FEED_ITEMS
 
 FEED_PATH = "/feeds/feedx_rfi.xml"
-
-
-def archive_link(name: str) -> str:
-    return (ARCHIVE_DIR / name).read_text(encoding="utf-8").split("\n")[1].rsplit("](", 1)[1].rstrip(")")
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +26,7 @@ def test_feed_gives_exactly_its_items(feed_crawl: CrawlResult) -> None:
     assert feed_crawl.returncode == 0, feed_crawl.log
     assert len(FEED_ITEMS) == 12
     assert len(feed_crawl.records) == 12
-    assert feed_crawl.urls == {canonical_url(archive_link(name)) for name in FEED_ITEMS}
+    assert feed_crawl.urls == {canonical_url(archive_link(ARCHIVE_DIR / name)) for name in FEED_ITEMS}
     assert feed_crawl.stat("rfi_news/feed/entries") == 12
     # The feed, and robots.txt first: obeyed even on a feed host.
     assert feed_crawl.stat("downloader/request_count") == 2
@@ -70,7 +59,7 @@ def test_next_mirror_is_tried_only_when_one_fails(server: FixtureServer, tmp_pat
         server.routes["/mirror-a/rfi.xml"] = Answer(status=503, body=b"busy")
         first = server.url("/mirror-a/rfi.xml")
     else:
-        first = f"http://127.0.0.1:{unused_port()}/rss/rfi.xml"
+        first = f"http://127.0.0.1:{free_port()}/rss/rfi.xml"
     third = server.url("/mirror-c/rfi.xml")
     result = run_crawl("feedx", tmp_path, args={"feed_url": f"{first},{server.url(FEED_PATH)},{third}"})
     assert result.returncode == 0
@@ -144,10 +133,10 @@ class TestBadFeeds:
     def test_items_without_date_line_or_title(self, server: FixtureServer, tmp_path: Path) -> None:
         result = run_crawl("feedx", tmp_path, args={"feed_url": server.url("/feeds/feedx_rfi_odd_items.xml")})
         by_url = {record["url"]: record for record in result.records}
-        good = by_url[canonical_url(archive_link("dm-news_rfi_1035000.md"))]
+        good = by_url[canonical_url(archive_link(ARCHIVE_DIR / "dm-news_rfi_1035000.md"))]
         assert good["published"] == "2021-02-09T13:19:00Z"
         # No date line: kept (it has the feed's time), with published null, never the feed's time.
-        undated = by_url[canonical_url(archive_link("dm-news_rfi_1036000.md"))]
+        undated = by_url[canonical_url(archive_link(ARCHIVE_DIR / "dm-news_rfi_1036000.md"))]
         assert undated["published"] is None
         assert undated["published_raw"] is None
         assert undated["feed_published"] == "2021-01-24T12:56:14Z"  # <!--1611492974000-->

@@ -13,9 +13,7 @@ import configparser
 import contextlib
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -32,7 +30,7 @@ from typing import Any
 import pytest
 
 import rfi_news
-from tests.conftest import ARCHIVE_DIR, FIXTURES
+from tests.conftest import ARCHIVE_DIR, FIXTURES, archive_link, free_port
 from tests.crawl import PROJECT_ROOT, TEST_SETTINGS, CrawlResult
 from tests.fixture_server import FixtureServer
 
@@ -52,23 +50,6 @@ READ_SCHEMA = "import rfi_news.schemas as s; print(s.__file__); print(s.article_
 IGNORED_ANYWHERE = {".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".scrapy"}
 IGNORED_AT_TOP = {"build", "dist", "output", "state", ".venv", "venv"}
 SCRAPYD_ENV_DROPPED = {"PYTHONPATH", "SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def links_in_archive(folder: Path) -> list[str]:
-    """The ``[title](link)`` line of every archive file, read straight from the fixtures."""
-    links = []
-    for path in sorted(folder.glob("*.md")):
-        title_line = path.read_text(encoding="utf-8").splitlines()[1]
-        link = re.fullmatch(r"\[.*\]\((\S+)\)", title_line)
-        assert link, path
-        links.append(link.group(1))
-    return links
 
 
 def canonical(link: str) -> str:
@@ -251,7 +232,7 @@ def test_archive_job_gives_the_records_of_the_command_line(deployed: Scrapyd, ar
     assert "Spider closed (finished)" in log, log[-3000:]
 
     records = deployed.records("archive")
-    links = links_in_archive(ARCHIVE_DIR)
+    links = [archive_link(path) for path in sorted(ARCHIVE_DIR.glob("*.md"))]
     assert len(links) == 48
     assert len(records) == 48, log[-3000:]
     assert {record["url"] for record in records} == {canonical(link) for link in links}
