@@ -45,6 +45,20 @@ class CrawlResult:
         return {record["url"] for record in self.records}
 
 
+def crawl_command(
+    spider: str, *, args: dict[str, str] | None, settings: dict[str, str], output: Path | None = None
+) -> list[str]:
+    """``scrapy crawl SPIDER [-O output] -a … -s …``, with the fast local test settings under ``settings``."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    if output is not None:
+        command += ["-O", str(output)]
+    for name, value in (args or {}).items():
+        command += ["-a", f"{name}={value}"]
+    for name, value in {**TEST_SETTINGS, **settings}.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
 def run_crawl(
     spider: str,
     workdir: Path,
@@ -59,14 +73,9 @@ def run_crawl(
     output = workdir / output_name
     stats_file = workdir / "stats.json"
     log_file = workdir / "crawl.log"
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(output)]
-    for name, value in (args or {}).items():
-        command += ["-a", f"{name}={value}"]
-    all_settings = {**TEST_SETTINGS, "STATS_FILE": str(stats_file), "LOG_FILE": str(log_file), **(settings or {})}
-    for name, value in all_settings.items():
-        command += ["-s", f"{name}={value}"]
+    crawl_settings = {"STATS_FILE": str(stats_file), "LOG_FILE": str(log_file), **(settings or {})}
     process = subprocess.run(
-        command,
+        crawl_command(spider, args=args, settings=crawl_settings, output=output),
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

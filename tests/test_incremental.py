@@ -12,7 +12,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,7 +20,7 @@ from urllib.parse import unquote
 import pytest
 
 from tests.conftest import ARCHIVE_DIR, FIXTURES
-from tests.crawl import PROJECT_ROOT, TEST_SETTINGS, CrawlResult, run_crawl
+from tests.crawl import PROJECT_ROOT, CrawlResult, crawl_command, run_crawl
 from tests.fixture_server import Answer, FixtureServer, RecordedRequest
 from tests.test_rfi_spider import CHINA_404, LISTED_RECORDS, TAIWAN_403
 
@@ -232,14 +231,8 @@ def start_crawl(
     spider: str, workdir: Path, args: dict[str, str], settings: dict[str, str], env: dict[str, str] | None = None
 ) -> subprocess.Popen:
     workdir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
-    for name, value in args.items():
-        command += ["-a", f"{name}={value}"]
-    all_settings = {**TEST_SETTINGS, "LOG_FILE": str(workdir / "crawl.log"), **settings}
-    for name, value in all_settings.items():
-        command += ["-s", f"{name}={value}"]
     return subprocess.Popen(
-        command,
+        crawl_command(spider, args=args, settings={"LOG_FILE": str(workdir / "crawl.log"), **settings}),
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
