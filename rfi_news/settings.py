@@ -2,6 +2,7 @@
 
 from rfi_news import __version__
 from rfi_news.items import RECORD_FIELDS
+from rfi_news.schemas import article_schema
 
 BOT_NAME = "rfi_news"
 SPIDER_MODULES = ["rfi_news.spiders"]
@@ -34,6 +35,7 @@ FEEDX_URLS = [
 ]
 
 # --- Items and output -------------------------------------------------------------------------------------
+# The order matters, and every pipeline of the project is here: each one's comment says what it needs before it.
 ITEM_PIPELINES = {
     "rfi_news.pipelines.UrlPipeline": 100,  # canonical url; section, column, language from it
     "rfi_news.pipelines.TitlePipeline": 200,  # needs the column
@@ -42,7 +44,9 @@ ITEM_PIPELINES = {
     "rfi_news.pipelines.ParagraphsPipeline": 500,  # needs the normalised lead
     "rfi_news.pipelines.LabelsPipeline": 600,
     "rfi_news.pipelines.ValidationPipeline": 800,  # after every normaliser
+    "rfi_news.pipelines.SchemaValidationPipeline": 850,  # after the validation, before a record claims its url
     "rfi_news.pipelines.DeduplicationPipeline": 900,  # only valid records claim a url
+    "rfi_news.pipelines.IncrementalPipeline": 950,  # state on only: after the deduplication, only valid, unique records
 }
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(RECORD_FIELDS)
@@ -56,7 +60,10 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REMOTE_CONTROL_ENABLED = False
 
 EXTENSIONS = {
+    "rfi_news.extensions.CrawlStateKeeper": 100,  # state on only: opens (locks) the state first, commits it last
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,  # before StatsFile, so the stats file has the verdict
     "rfi_news.extensions.StatsFile": 900,  # on only when STATS_FILE names a file
+    "rfi_news.extensions.HealthSummary": 910,
 }
 STATS_FILE = None
 
@@ -105,6 +112,7 @@ RETRY_AFTER_CODES = [429, 503]
 RETRY_AFTER_MAX = 120
 BLOCKED_AFTER = 5
 DOWNLOADER_MIDDLEWARES = {
+    "rfi_news.middlewares.KnownArticleMiddleware": 25,  # state on only; first: before offsite, robots.txt
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "rfi_news.middlewares.RetryAfterMiddleware": 550,  # in Scrapy's RetryMiddleware's place
     "rfi_news.middlewares.BlockedSiteMiddleware": 560,  # sees each answer before the retry does
@@ -114,19 +122,8 @@ DOWNLOADER_MIDDLEWARES = {
 # Every run checks itself when its spider closes (docs/monitoring.md): rfi_news.monitors.RunHealthSuite, run by
 # Spidermon. A failed check makes `scrapy crawl` exit 3 (rfi_news/commands/crawl.py), writes
 # `<output>.report.json` beside a local -o/-O output (or RFI_REPORT_FILE) and ends the log with the verdict.
-from rfi_news.schemas import article_schema  # noqa: E402
-
 COMMANDS_MODULE = "rfi_news.commands"
 SPIDERMON_ENABLED = True
-EXTENSIONS = {
-    **EXTENSIONS,
-    "spidermon.contrib.scrapy.extensions.Spidermon": 500,  # before StatsFile, so the stats file has the verdict
-    "rfi_news.extensions.HealthSummary": 910,
-}
-ITEM_PIPELINES = {
-    **ITEM_PIPELINES,
-    "rfi_news.pipelines.SchemaValidationPipeline": 850,  # after the validation, before a record claims its url
-}
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["rfi_news.monitors.RunHealthSuite"]
 SPIDERMON_VALIDATION_SCHEMAS = [article_schema()]
 SPIDERMON_VALIDATION_DROP_ITEMS_WITH_ERRORS = True  # a record that breaks the output contract is never written
@@ -158,9 +155,6 @@ RFI_MONITOR_MAX_LAYOUT_MISS_SHARE = 0.2
 # already emitted, asks feeds only for what changed since the last run, and refuses to run while another run of
 # the same spider holds the state.
 RFI_STATE_DIR = None
-EXTENSIONS["rfi_news.extensions.CrawlStateKeeper"] = 100  # opens (locks) the state first, commits it last
-ITEM_PIPELINES["rfi_news.pipelines.IncrementalPipeline"] = 950  # after the deduplication: only valid, unique records
-DOWNLOADER_MIDDLEWARES["rfi_news.middlewares.KnownArticleMiddleware"] = 25  # first: before offsite, robots.txt
 
 # Output: a run given no -o/-O writes one file of its own, <RFI_OUTPUT_DIR>/<spider>/<start time>.jsonl
 # (rfi_news.addons.DefaultOutput; RFI_OUTPUT_DIR is this setting or the environment variable, default ./output).
