@@ -78,6 +78,12 @@ def test_page_number_and_article_urls():
     assert is_article_url("/cn/中国/20240415-中国称")
     assert is_article_url("https://www.rfi.fr/cn/专栏检索/法国报纸摘要/20220213-维吾尔人")
     assert not is_article_url("/cn/关键词/日本/")
+    # A bare slug is an article (OUTPUT.md, 2026-12-01); a section listing ends in "/".
+    assert is_article_url("/cn/欧股收高")
+    assert is_article_url("https://www.rfi.fr/cn/%E6%AC%A7%E8%82%A1%E6%94%B6%E9%AB%98")
+    assert not is_article_url("/cn/中国/")
+    assert not is_article_url("/cn/")
+    assert not is_article_url("/fr/x")
     assert not is_article_url("/fr/france/20240415-x")
     assert article_date("/cn/中国/20240415-中国称") == "2024-04-15"
 
@@ -86,3 +92,16 @@ def test_on_origin_maps_rfi_links_onto_the_origin():
     assert on_origin("/cn/中国/2/#pager", "http://127.0.0.1:8123") == "http://127.0.0.1:8123/cn/%E4%B8%AD%E5%9B%BD/2/"
     assert on_origin("https://www.rfi.fr/cn/x", "https://www.rfi.fr") == "https://www.rfi.fr/cn/x"
     assert on_origin("http://www.rfi.fr//cn/x", "http://127.0.0.1:1/site/") == "http://127.0.0.1:1/site/cn/x"
+
+
+def test_each_card_is_read_by_one_markup():
+    from parsel import Selector
+
+    from rfi_news.parsers.listing import CARD_WRAPPERS, Card2020, Card2024, NewsFeedItem, markup_of
+
+    def markups(path: Path) -> Counter[str]:
+        page = Selector(text=path.read_text(encoding="utf-8"))
+        return Counter(markup_of(item).__name__ for item in page.css(CARD_WRAPPERS))
+
+    assert set(markups(PRESS_REVIEW_2022)) == {Card2020.__name__}
+    assert set(markups(HOME_2025)) == {Card2024.__name__, NewsFeedItem.__name__}

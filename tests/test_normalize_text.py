@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rfi_news.normalize.text import is_punctuation_only, normalize_text, repair_mojibake, strip_title_suffixes
+from rfi_news.normalize.text import is_punctuation_only, normalize_text, repair_mojibake, strip_title_affixes
 
 
 def test_entities_are_decoded() -> None:
@@ -82,7 +82,11 @@ def test_not_punctuation_only(text: str) -> None:
         # Without a column in the URL, a column-like suffix is text: OUTPUT.md removes it only for columns.
         ("民主党能否阻止特朗普提名大法官确认 - 要闻分析", None, "民主党能否阻止特朗普提名大法官确认 - 要闻分析"),
         ("RFI", None, "RFI"),
+        # The column prefix of a 2022 column page's JSON-LD headline (rfi/cn_article_2022-02-06_press-review.html).
+        ("法国报纸摘要 - 马克龙星期一在莫斯科与普京会面", "法国报纸摘要", "马克龙星期一在莫斯科与普京会面"),
+        # Another column's name is not this page's prefix.
+        ("要闻分析 - 马克龙星期一在莫斯科与普京会面", "法国报纸摘要", "要闻分析 - 马克龙星期一在莫斯科与普京会面"),
     ],
 )
-def test_title_suffixes(title: str, column: str | None, expected: str) -> None:
-    assert strip_title_suffixes(title, column) == expected
+def test_title_affixes(title: str, column: str | None, expected: str) -> None:
+    assert strip_title_affixes(title, column) == expected

@@ -66,7 +66,7 @@ def test_title_pipeline_removes_site_then_column_suffix(crawler) -> None:
     item = new_article(title="特朗普撬动跨大西洋关系杠杆 - 国际纵横 – 法国国际广播电台 - RFI", column="国际纵横")
     TitlePipeline.from_crawler(crawler).process_item(item)
     assert item["title"] == "特朗普撬动跨大西洋关系杠杆"
-    assert stat(crawler, "rfi_news/title/suffix_removed") == 1
+    assert stat(crawler, "rfi_news/title/affix_removed") == 1
 
 
 def test_timestamps_pipeline(crawler) -> None:

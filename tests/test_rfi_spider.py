@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -194,6 +194,36 @@ def test_news_sitemap(site: FixtureServer, tmp_path: Path):
         "/cn/专栏检索/法国报纸摘要/20240407-巴基斯坦极端分子为何将袭击目标锁定中国利益",
     }
     assert site.count("/sitemaps/cn/news.xml") == 1
+
+
+# A bare-slug article (/cn/<slug>: no section, no date), served as the real 2025 page (its text is the page's own).
+BARE_SLUG = "/cn/台湾增加400亿美元国防开支-加速部署t-dome防空系统"
+BARE_SLUG_LOC = "https://www.rfi.fr" + quote(BARE_SLUG)
+
+
+def test_news_sitemap_bare_slug_article_is_fetched_with_section_null(site: FixtureServer, tmp_path: Path):
+    plain = (FIXTURES / "site" / "sitemaps" / "cn" / "news.xml").read_text(encoding="utf-8")
+    with_bare_slug = plain.replace(
+        "</urlset>",
+        f"<url><loc>{BARE_SLUG_LOC}</loc></url>\n<url><loc>https://www.rfi.fr/cn/中国/</loc></url>\n</urlset>",
+    )
+    site.routes["/sitemaps/cn/news.xml"] = Answer(body=with_bare_slug.encode(), headers={"Content-Type": "text/xml"})
+    real_2025 = (FIXTURES / "rfi" / "cn_article_2025-11-30_politics_pretty.html").read_bytes()
+    site.routes[BARE_SLUG] = Answer(body=real_2025, headers={"Content-Type": "text/html; charset=utf-8"})
+    result = crawl_rfi(site, tmp_path, sitemap="news")
+    assert record_paths(result) == {
+        "/cn/中国/20240415-中国称因间谍罪被处决的男子曾向美国出售机密",
+        "/cn/专栏检索/法国报纸摘要/20240407-巴基斯坦极端分子为何将袭击目标锁定中国利益",
+        BARE_SLUG,
+    }
+    record = next(record for record in result.records if record["url"] == BARE_SLUG_LOC)
+    assert (record["section"], record["column"]) == (None, None)
+    assert record["title"] == "台湾增加400亿美元国防开支 加速部署T-Dome防空系统"
+    assert record["published"] == "2025-11-30T09:13:47Z"
+    # The section listing in the sitemap is no article: not fetched, counted and logged.
+    assert site.count("/cn/中国/") == 0
+    assert result.stat("rfi_news/links/not_article") == 1
+    assert "/cn/中国/: not an RFI article URL; not fetched" in result.log
 
 
 def test_gzipped_sitemap(site: FixtureServer, tmp_path: Path):

@@ -69,8 +69,9 @@ def is_punctuation_only(text: str) -> bool:
     return bool(_PUNCTUATION_ONLY_RE.match(text))
 
 
-def strip_title_suffixes(title: str, column: str | None = None) -> str:
-    """Remove the site suffix, then a ``" - <column>"`` suffix when the URL names a column."""
+def strip_title_affixes(title: str, column: str | None = None) -> str:
+    """Remove the site suffix; when the URL names a column, a ``" - <column>"`` suffix and a ``"<column> - "``
+    prefix (RFI puts the prefix on a column's JSON-LD ``headline`` and ``og:title``, the suffix on feed titles)."""
     for suffix in SITE_SUFFIXES:
         if title.endswith(suffix):
             title = title[: -len(suffix)].rstrip()
@@ -79,4 +80,7 @@ def strip_title_suffixes(title: str, column: str | None = None) -> str:
         column_suffix = f" - {column}"
         if title.endswith(column_suffix):
             title = title[: -len(column_suffix)].rstrip()
+        column_prefix = f"{column} - "
+        if title.startswith(column_prefix):
+            title = title[len(column_prefix) :].lstrip()
     return title

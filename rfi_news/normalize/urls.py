@@ -109,6 +109,12 @@ def article_date(url: str) -> str | None:
 
 
 def is_article_url(url: str) -> bool:
-    """``/<edition>/<section…>/<YYYYMMDD>-<slug>``: an article of the Chinese editions."""
+    """An article of the Chinese editions: ``/<edition>/<section…>/<YYYYMMDD>-<slug>``, or a bare slug
+    ``/<edition>/<slug>`` (OUTPUT.md: no section, no date; ``section`` null). A path ending in ``/`` is a listing
+    (``/cn/中国/``), never a bare slug."""
     segments = path_segments(url)
-    return len(segments) >= 3 and segments[0] in EDITION_LANGUAGES and article_date(url) is not None
+    if not segments or segments[0] not in EDITION_LANGUAGES:
+        return False
+    if len(segments) == 2:
+        return not urlsplit(url.strip()).path.endswith("/")
+    return len(segments) >= 3 and article_date(url) is not None

@@ -1,27 +1,25 @@
 """A listing page of RFI (home, section, column, rolling news): its article links, their dates, its pages.
 
-Two card markups are read, both real: 2024-25 (``div.m-item-list-article[data-article-list]`` holding two
-``a[data-article-item-link]`` with the same href, the image link and the title link around an ``h2``) and
-2020-22 (the whole card is one ``a[data-article-item-link]`` around ``p.article__title``, with
-``div.article__date`` ``DD/MM/YYYY`` on section lists). Rolling-news items are ``div.m-item-news-feed`` with a
-``time[datetime]``. Pagination is ``ol.m-pagination a.m-pagination__item__link``; that page N of a listing is
-``<listing>/N/`` is inferred from France 24's template, not seen on RFI's Chinese edition.
+Each card markup RFI has served is one class below (``Card2024``, ``Card2020``, ``NewsFeedItem`` for rolling
+news), with its links, title and date each in one method; a card is read by the one markup it is. Pagination is
+``ol.m-pagination a.m-pagination__item__link``; that page N of a listing is ``<listing>/N/`` is inferred from
+France 24's template, not seen on RFI's Chinese edition.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import urljoin
 
-from parsel import Selector
+from lxml import etree
+from parsel import Selector, SelectorList
 
+from rfi_news.errors import InvalidInput
 from rfi_news.normalize.text import normalize_text
 from rfi_news.normalize.urls import article_date, canonical_path, canonical_url, is_article_url, is_rfi_url
 
-CARD = "[data-article-list]"
-CARD_LINK = "a[data-article-item-link]"
-NEWS_FEED_ITEM = "div.m-item-news-feed"
 PAGINATION_LINK = "ol.m-pagination a.m-pagination__item__link"
 # Paid blocks are not the edition's own articles.
 SKIPPED_BLOCKS = 'aside[data-org-type="aside-content--sponsors"]'
@@ -59,28 +57,139 @@ def _text(selector: Selector) -> str | None:
     return text or None
 
 
-def _card_date(card: Selector) -> str | None:
-    datetime_attr = card.css("time::attr(datetime)").get()
-    if datetime_attr and (match := _ISO_DATE_RE.match(datetime_attr.strip())):
-        return match.group(1)
-    date_text = card.css(".article__date::text, .article__metadata time::text").get()
-    if date_text and (match := _CARD_DATE_RE.search(date_text)):
-        day, month, year = match.groups()
-        return f"{year}-{month}-{day}"
-    return None
+def _iso_date(value: str | None) -> str | None:
+    """``2025-11-30`` of ``2025-11-30T09:32:10+01:00``."""
+    match = _ISO_DATE_RE.match(value.strip()) if value else None
+    return match.group(1) if match else None
+
+
+def _day_month_year(value: str | None) -> str | None:
+    """``2022-02-13`` of ``13/02/2022``."""
+    match = _CARD_DATE_RE.search(value) if value else None
+    return "{2}-{1}-{0}".format(*match.groups()) if match else None
+
+
+class CardMarkup:
+    """One markup of an article card on a listing: its links, title and date, each in one method.
+
+    ``ITEM`` selects the cards of this markup on a page; a card's links are found inside it. The date is the
+    card's own (``None`` when it shows none: the URL's date is used then).
+    """
+
+    kind: ClassVar[str]
+    ITEM: ClassVar[str]
+    LINKS: ClassVar[str] = "a[data-article-item-link]"
+    TITLE: ClassVar[str] = ".article__title"
+
+    @classmethod
+    def matches(cls, item: Selector) -> bool:
+        return True
+
+    @classmethod
+    def links(cls, item: Selector) -> SelectorList[Selector]:
+        return item.css(cls.LINKS)
+
+    @classmethod
+    def title(cls, item: Selector) -> str | None:
+        node = item.css(cls.TITLE)
+        return _text(node[0]) if node else None
+
+    @classmethod
+    def date(cls, item: Selector) -> str | None:
+        return None
+
+
+class NewsFeedItem(CardMarkup):
+    """Rolling news (滚动新闻), 2024-25: ``div.m-item-news-feed`` with a ``time[datetime]``."""
+
+    kind = "news-feed"
+    ITEM = "div.m-item-news-feed"
+    LINKS = ".news__content__title a"
+    TITLE = ".news__content__title"
+
+    @classmethod
+    def matches(cls, item: Selector) -> bool:
+        return "m-item-news-feed" in (item.attrib.get("class") or "")
+
+    @classmethod
+    def date(cls, item: Selector) -> str | None:
+        return _iso_date(item.css("time::attr(datetime)").get())
+
+
+class Card2020(CardMarkup):
+    """The 2020-22 card: the whole card is one ``a[data-article-item-link]`` around ``p.article__title``, with
+    ``div.article__date`` ``DD/MM/YYYY`` on section lists (real: the related list of the 2022 press review)."""
+
+    kind = "card"
+    ITEM = "[data-article-list]"
+
+    @classmethod
+    def matches(cls, item: Selector) -> bool:
+        return bool(item.css("a[data-article-item-link] .article__title"))
+
+    @classmethod
+    def date(cls, item: Selector) -> str | None:
+        return _iso_date(item.css("time::attr(datetime)").get()) or _day_month_year(
+            item.css(".article__date::text, .article__metadata time::text").get()
+        )
+
+
+class Card2024(CardMarkup):
+    """The 2024-25 card (real: the 2025 home page): ``div.m-item-list-article[data-article-list]`` holding two
+    ``a[data-article-item-link]`` with the same href, the image link and the title link around an ``h2``; no date
+    of its own (a ``time[datetime]`` is read when one is there)."""
+
+    kind = "card"
+    ITEM = "[data-article-list]"
+
+    @classmethod
+    def date(cls, item: Selector) -> str | None:
+        return _iso_date(item.css("time::attr(datetime)").get())
+
+
+class LooseCardLink(Card2020):
+    """A card link outside any known card wrapper (the link is the card): it still names an article."""
+
+    ITEM = "a[data-article-item-link]"
+    LINKS = "a[data-article-item-link]"
+
+    @classmethod
+    def links(cls, item: Selector) -> SelectorList[Selector]:
+        return SelectorList([item])
+
+
+# Which markup a card wrapper is: the first that matches (the news feed by its class, then the 2020 card by the
+# title inside its link, else the 2024 card).
+CARD_MARKUPS: tuple[type[CardMarkup], ...] = (NewsFeedItem, Card2020, Card2024)
+CARD_WRAPPERS = f"{Card2024.ITEM}, {NewsFeedItem.ITEM}"
+
+
+def markup_of(item: Selector) -> type[CardMarkup]:
+    return next(markup for markup in CARD_MARKUPS if markup.matches(item))
 
 
 def parse_listing(html: str | bytes, url: str) -> Listing:
     """The articles a listing page links to (each once, in page order) and its pagination links.
 
     ``url`` is the page's canonical URL (``https://www.rfi.fr/…``): relative links are resolved against it.
+    Anything it cannot read raises :class:`rfi_news.errors.InvalidInput`, nothing else.
     """
-    text = html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html
+    if not isinstance(html, str | bytes) or not isinstance(url, str):
+        raise InvalidInput("not_text", f"listing {type(html).__name__}, url {type(url).__name__}")
+    try:
+        return _parse_listing(html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html, url)
+    except RecursionError as exc:
+        raise InvalidInput("too_deep", str(exc)) from None
+    except (ValueError, etree.LxmlError) as exc:
+        raise InvalidInput("unparseable_listing", str(exc)) from None
+
+
+def _parse_listing(text: str, url: str) -> Listing:
     page = Selector(text=text)
     listing = Listing()
     seen: set[str] = set()
 
-    def add(href: str | None, item: Selector, kind: str) -> None:
+    def add(href: str | None, item: Selector, markup: type[CardMarkup]) -> None:
         if not href:
             return
         href = urljoin(url, href.strip())
@@ -90,23 +199,19 @@ def parse_listing(html: str | bytes, url: str) -> Listing:
         if article_url in seen:
             return
         seen.add(article_url)
-        title_node = item.css(".article__title, .news__content__title")
-        title = _text(title_node[0]) if title_node else None
-        date = _card_date(item) or article_date(article_url)
-        listing.articles.append(ListedArticle(url=article_url, title=title, date=date, kind=kind))
+        date = markup.date(item) or article_date(article_url)
+        listing.articles.append(ListedArticle(url=article_url, title=markup.title(item), date=date, kind=markup.kind))
 
     # lxml hands out one proxy per node while it is referenced, so the set holds the nodes themselves.
-    skipped = {node.root for node in page.css(f"{SKIPPED_BLOCKS} {CARD_LINK}")}
-    for item in page.css(f"{CARD}, {NEWS_FEED_ITEM}"):
-        is_news = "m-item-news-feed" in (item.attrib.get("class") or "")
-        links = item.css(".news__content__title a") if is_news else item.css(CARD_LINK)
-        for link in links:
+    skipped = {node.root for node in page.css(f"{SKIPPED_BLOCKS} {CardMarkup.LINKS}")}
+    for item in page.css(CARD_WRAPPERS):
+        markup = markup_of(item)
+        for link in markup.links(item):
             if link.root not in skipped:
-                add(link.attrib.get("href"), item, "news-feed" if is_news else "card")
-    # A card link outside any known card wrapper still names an article.
-    for link in page.css(CARD_LINK):
+                add(link.attrib.get("href"), item, markup)
+    for link in page.css(LooseCardLink.ITEM):
         if link.root not in skipped:
-            add(link.attrib.get("href"), link, "card")
+            add(link.attrib.get("href"), link, LooseCardLink)
 
     pages: dict[str, None] = {}
     for href in page.css(f"{PAGINATION_LINK}::attr(href)").getall():

@@ -9,7 +9,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from rfi_news.normalize.text import is_punctuation_only, normalize_text, strip_title_suffixes
+from rfi_news.normalize.text import is_punctuation_only, normalize_text, strip_title_affixes
 from rfi_news.normalize.times import UnparseableTime, format_utc, to_utc_string
 from rfi_news.normalize.urls import canonical_url, column_of, language_of, section_of
 from rfi_news.pipelines.base import CountingPipeline, origin_of
@@ -40,16 +40,16 @@ class UrlPipeline(CountingPipeline):
 
 
 class TitlePipeline(CountingPipeline):
-    """``title`` normalised, the site suffix and the column suffix removed."""
+    """``title`` normalised; the site suffix and the column's suffix or prefix removed."""
 
     concern = "title"
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         normalized = normalize_text(adapter.get("title"))
-        title = strip_title_suffixes(normalized, adapter.get("column"))
+        title = strip_title_affixes(normalized, adapter.get("column"))
         if title != normalized:
-            self.count("suffix_removed")
+            self.count("affix_removed")
         if title != adapter.get("title"):
             self.count("changed")
         adapter["title"] = title or None

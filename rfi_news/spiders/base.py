@@ -74,11 +74,13 @@ def article_from_feed_item(
 def record_from_page(spider: Spider, html: str, url: str, origin: str) -> dict[str, object]:
     """The raw record of an article page, ``url`` its canonical URL; what the page lacked is logged and counted.
 
-    Stats (the monitors read them): ``rfi_news/page/body_found`` or ``…/body_missing`` once per page,
-    ``rfi_news/page/missing/<field>:<selector>`` per selector that matched nothing, ``rfi_news/page/<problem>``.
+    Stats (the monitors read them): ``rfi_news/page/template/<name>`` and ``rfi_news/page/body_found`` or
+    ``…/body_missing`` once per page, ``rfi_news/page/missing/<field>`` per field whose template selector matched
+    nothing, ``rfi_news/page/<problem>``.
     """
     stats = spider.crawler.stats
     parsed = parse_page(html, url)
+    stats.inc_value(f"rfi_news/page/template/{parsed.template}")
     stats.inc_value("rfi_news/page/body_found" if parsed.body_found else "rfi_news/page/body_missing")
     for entry in parsed.missing:
         stats.inc_value(f"rfi_news/page/missing/{entry}")

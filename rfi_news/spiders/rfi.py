@@ -150,6 +150,8 @@ class RfiSpider(scrapy.Spider):
     def wanted(self, url: str) -> bool:
         """An article of this run's edition, not older than ``since``; what is left out is counted."""
         if not is_rfi_url(url) or not is_article_url(url):
+            self.logger.info("%s: not an RFI article URL; not fetched", url)
+            self.crawler.stats.inc_value("rfi_news/links/not_article")
             return False
         if path_segments(url)[0] != self.edition:
             self.crawler.stats.inc_value("rfi_news/links/other_edition")
