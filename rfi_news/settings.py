@@ -116,7 +116,16 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "rfi_news.middlewares.RetryAfterMiddleware": 550,  # in Scrapy's RetryMiddleware's place
     "rfi_news.middlewares.BlockedSiteMiddleware": 560,  # sees each answer before the retry does
+    # RFI_WARC_DIR on only; last before the download handler (after HttpCacheMiddleware's 900): it sees each request
+    # as sent and each answer as received, before the redirect, retry and decompression middlewares act on it.
+    "rfi_news.warc.capture.WarcCaptureMiddleware": 950,
 }
+
+# WARC captures (docs/warc.md): off unless RFI_WARC_DIR (this setting or the environment variable) names a folder.
+# Then every HTTP exchange is kept there as WARC 1.1, in files rolled at RFI_WARC_MAX_SIZE bytes (the IIPC's usual
+# 1 GB), each published whole (renamed into place) when full and when the run ends.
+RFI_WARC_DIR = None
+RFI_WARC_MAX_SIZE = 1_000_000_000
 
 # --- Run health: validation and monitors (issue 6) ---------------------------------------------------------
 # Every run checks itself when its spider closes (docs/monitoring.md): rfi_news.monitors.RunHealthSuite, run by

@@ -222,7 +222,7 @@ def test_scrapyd_refuses_calls_without_the_right_credentials(scrapyd: Scrapyd) -
 
 def test_deploy_lists_the_project_and_its_spiders(deployed: Scrapyd) -> None:
     assert PROJECT in deployed.request("listprojects.json")["projects"]
-    assert deployed.request(f"listspiders.json?project={PROJECT}")["spiders"] == ["archive", "feedx", "rfi"]
+    assert deployed.request(f"listspiders.json?project={PROJECT}")["spiders"] == ["archive", "feedx", "rfi", "warc"]
 
 
 def test_archive_job_gives_the_records_of_the_command_line(deployed: Scrapyd, archive_crawl: CrawlResult) -> None:

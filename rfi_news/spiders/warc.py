@@ -1,0 +1,255 @@
+"""``scrapy crawl warc -a path=PATH``: the records of captured crawls, made again from their WARC files, offline.
+
+``PATH`` is a ``.warc.gz`` (or ``.warc``) file or a folder of them (searched recursively, read in name order, so
+the files of one run are read in the order they were written; a hidden ``.part`` left by a killed run is not
+read). Nothing is downloaded: each file is a ``data:`` request whose callback reads it. The captured answers are
+given to today's parsers the way the live spiders got them (Scrapy's own ``HttpCompressionMiddleware`` decodes a
+gzip-encoded body, as it did live), and the records go through the same pipelines.
+
+Which records: what the run that made the capture made (its ``warcinfo`` names the spider):
+
+- an article page (a response to a request for an article, :data:`rfi_news.warc.ARTICLE_URL_FIELD`) answered
+  2xx gives the page's record (``source`` = ``rfi``), as ``scrapy crawl rfi`` made it;
+- in a ``feedx`` run, a feed answered 2xx gives one record per item (``source`` = ``feedx``); with
+  ``-a follow=1`` each item is merged with its page's capture, or keeps the feed's text when the run got no page
+  (403, 404, robots.txt…), as the live run did;
+- robots.txt, listing pages, sitemaps, redirects and error answers only led to other requests: no record.
+
+A file that is not from this project (no ``warcinfo`` of ours) gives the records of its rfi.fr article pages.
+A damaged WARC record (cut short, failed digest, unreadable) is skipped with a WARNING naming the file and the
+offset and counted (``rfi_news/warc/damaged/<reason>``); reading goes on at the next record (rfi_news.warc.reading).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.http import Headers, Response, TextResponse
+from scrapy.responsetypes import responsetypes
+from scrapy.settings import BaseSettings
+
+from rfi_news.items import ArticleItem, new_article
+from rfi_news.middlewares import ARTICLE_URL_META
+from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url
+from rfi_news.parsers.merge import merge_feed_and_page
+from rfi_news.parsers.rss import read_feed
+from rfi_news.spiders.base import article_from_feed_item, record_from_page
+from rfi_news.warc import ARTICLE_URL_FIELD, FOLLOW_FIELD, RUN_FIELD, SPIDER_FIELD
+from rfi_news.warc.reading import WarcRecord, read_warc
+
+WARC_SUFFIXES = (".warc.gz", ".warc")
+FILE_URL = "data:,"  # no download: the callback reads the file
+
+
+def iter_warc_files(root: Path) -> list[Path]:
+    """``root`` itself if a file, else every ``*.warc.gz``/``*.warc`` below it, in order of relative path."""
+    if root.is_file():
+        return [root]
+    found = []
+    for folder, folders, names in os.walk(root):
+        folders.sort()
+        found += [Path(folder) / name for name in names if name.endswith(WARC_SUFFIXES)]
+    return sorted(found, key=lambda path: path.relative_to(root).parts)
+
+
+@dataclass
+class Run:
+    """What a captured run did, from its files' ``warcinfo``; the feed items waiting for their page."""
+
+    name: str | None
+    spider: str | None
+    follow: bool
+    waiting: dict[str, ArticleItem] = field(default_factory=dict)  # canonical article URL -> feed item
+    followed: set[str] = field(default_factory=set)
+
+
+class WarcSpider(scrapy.Spider):
+    name = "warc"
+    decoding: HttpCompressionMiddleware
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # Local files: no politeness delay to keep (robots.txt is never asked for data: URLs).
+        settings.setdict({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}, priority="spider")
+
+    def __init__(self, path: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not path:
+            raise ValueError("the warc spider needs -a path=FILE_OR_FOLDER (of .warc.gz files)")
+        self.root = Path(path)
+        if not self.root.exists():
+            raise ValueError(f"WARC path does not exist: {self.root}")
+        self.files: list[Path] = []
+        self.run: Run | None = None
+
+    async def start(self) -> AsyncIterator[Any]:
+        # The decoding the live crawl's answers went through (Content-Encoding), with its DOWNLOAD_MAXSIZE bound.
+        self.decoding = HttpCompressionMiddleware.from_crawler(self.crawler)
+        self.files = iter_warc_files(self.root)
+        if not self.files:
+            self.logger.error("%s: no .warc.gz or .warc file", self.root)
+            self.crawler.stats.inc_value("rfi_news/warc/no_files")
+            return
+        yield self.file_request(0)
+
+    def file_request(self, index: int) -> scrapy.Request:
+        # One file after the other, in order: a run's feed items wait for pages captured after them.
+        return scrapy.Request(FILE_URL, callback=self.read_file, cb_kwargs={"index": index}, dont_filter=True)
+
+    def read_file(self, response: Response, index: int) -> Iterator[Any]:
+        path = self.files[index]
+        stats = self.crawler.stats
+        stats.inc_value("rfi_news/warc/files")
+
+        def damaged(offset: int, reason: str, detail: str) -> None:
+            self.logger.warning("%s: damaged WARC record at offset %d (%s): %s; skipped", path, offset, reason, detail)
+            stats.inc_value(f"rfi_news/warc/damaged/{reason}")
+
+        first = True
+        try:
+            for record in read_warc(path, damaged):
+                stats.inc_value("rfi_news/warc/records")
+                if record.type == "warcinfo":
+                    yield from self.start_run(record, path)
+                elif first:
+                    self.logger.warning("%s: no warcinfo record first: reading only its article pages", path)
+                    stats.inc_value("rfi_news/warc/no_warcinfo")
+                    yield from self.start_run(None, path)
+                first = False
+                if record.type == "response":
+                    yield from self.captured(record, path)
+        except OSError as exc:
+            self.logger.warning("%s: unreadable file: %s", path, exc)
+            stats.inc_value("rfi_news/warc/unreadable_file")
+        if index + 1 < len(self.files):
+            yield self.file_request(index + 1)
+        else:
+            yield from self.end_run()
+
+    # --- Runs ---------------------------------------------------------------------------------------------
+
+    def start_run(self, warcinfo: WarcRecord | None, path: Path) -> Iterator[ArticleItem]:
+        fields = warcinfo.fields() if warcinfo is not None else {}
+        name = fields.get(RUN_FIELD)
+        if self.run is not None and name is not None and name == self.run.name:
+            return  # the next file of the same run
+        yield from self.end_run()
+        self.run = Run(name=name, spider=fields.get(SPIDER_FIELD), follow=fields.get(FOLLOW_FIELD) == "yes")
+        self.logger.info("%s: run %s of the %s spider", path, name or "(unknown)", self.run.spider or "(unknown)")
+
+    def end_run(self) -> Iterator[ArticleItem]:
+        """The feed items of the run whose page was never captured answered: the feed's text, as live."""
+        if self.run is None:
+            return
+        for item in self.run.waiting.values():
+            yield self.merged(item, None)
+        self.run = None
+
+    # --- Captured answers ---------------------------------------------------------------------------------
+
+    def captured(self, record: WarcRecord, path: Path) -> Iterator[Any]:
+        stats = self.crawler.stats
+        assert self.run is not None
+        uri = record.header("WARC-Target-URI") or ""
+        origin = f"{path}@{record.offset} ({uri})"
+        article_url = record.header(ARTICLE_URL_FIELD)
+        if article_url is None and self.run.spider is None and is_rfi_url(uri) and is_article_url(uri):
+            article_url = canonical_url(uri)  # another tool's capture of an rfi.fr article page
+        response = self.response_of(record, uri, article_url, origin)
+        if response is None or not 200 <= response.status < 300:
+            stats.inc_value("rfi_news/warc/responses/not_2xx" if response is not None else "rfi_news/warc/bad_http")
+            return
+        if article_url:
+            stats.inc_value("rfi_news/warc/responses/page")
+            yield from self.page(response, article_url, origin)
+        elif self.run.spider == "feedx" and not uri.endswith("/robots.txt"):
+            stats.inc_value("rfi_news/warc/responses/feed")
+            yield from self.feed(response, origin)
+        else:
+            stats.inc_value("rfi_news/warc/responses/other")  # robots.txt, listings, sitemaps: links only
+
+    def response_of(self, record: WarcRecord, uri: str, article_url: str | None, origin: str) -> Response | None:
+        """The captured answer as the spider got it live: Scrapy's response class, the body decoded."""
+        http = record.http_headers
+        try:
+            status = int(http.get_statuscode()) if http is not None else 0
+        except ValueError:
+            status = 0
+        if http is None or not status:
+            self.logger.warning("%s: no HTTP status line in the response record; skipped", origin)
+            return None
+        headers = Headers()
+        for name, value in http.headers:
+            headers.appendlist(name, value.encode("latin-1", errors="replace"))
+        request = scrapy.Request(uri, meta={ARTICLE_URL_META: article_url} if article_url else {})
+        response_class = responsetypes.from_args(headers=headers, url=uri, body=record.payload)
+        response = response_class(url=uri, status=status, headers=headers, body=record.payload, request=request)
+        try:
+            decoded = self.decoding.process_response(request, response)
+        except Exception as exc:  # what made the live request fail: a body that cannot be decoded
+            self.logger.warning("%s: the captured body cannot be decoded (%s); skipped", origin, exc)
+            self.crawler.stats.inc_value("rfi_news/warc/undecodable")
+            return None
+        assert isinstance(decoded, Response)
+        return decoded
+
+    def page(self, response: Response, article_url: str, origin: str) -> Iterator[ArticleItem]:
+        assert self.run is not None
+        page_record = None
+        if isinstance(response, TextResponse):
+            page_record = record_from_page(self, response.text, article_url, origin=origin)
+        else:
+            self.logger.warning("%s: not an HTML page (%s)", origin, response.headers.get("Content-Type"))
+            self.crawler.stats.inc_value("rfi_news/page/not_html")
+        if self.run.spider == "feedx":
+            feed_item = self.run.waiting.pop(article_url, None)
+            if feed_item is not None:
+                yield self.merged(feed_item, page_record)
+            return
+        if page_record is not None:
+            page_record["url"] = article_url
+            yield new_article(**page_record, origin=origin)
+
+    def feed(self, response: Response, origin: str) -> Iterator[ArticleItem]:
+        assert self.run is not None
+        document = read_feed(response.body)
+        if not document.readable:
+            self.logger.warning("%s: not an RSS document (%s)", origin, document.error or "no <rss> root")
+            self.crawler.stats.inc_value("rfi_news/feed/unreadable")
+            return
+        if document.error:
+            self.logger.warning(
+                "%s: broken XML, keeping the %d item(s) before the break", origin, len(document.entries)
+            )
+            self.crawler.stats.inc_value("rfi_news/feed/broken_xml")
+        for number, entry in enumerate(document.entries, start=1):
+            item = article_from_feed_item(
+                self,
+                link=entry.link,
+                title=entry.title,
+                description=entry.description or "",
+                feed_published=entry.pub_date,
+                source="feedx",
+                origin=f"{origin} item {number} ({entry.link})",
+            )
+            link = (entry.link or "").strip()
+            if not (self.run.follow and link and is_rfi_url(link) and is_article_url(link)):
+                yield item
+                continue
+            article_url = canonical_url(link)
+            # Live, a second request for the same page was dropped by Scrapy's duplicate filter: no record.
+            if article_url not in self.run.followed:
+                self.run.followed.add(article_url)
+                self.run.waiting[article_url] = item
+
+    def merged(self, feed_item: ArticleItem, page: dict[str, Any] | None) -> ArticleItem:
+        record = merge_feed_and_page(dict(feed_item), page)
+        self.crawler.stats.inc_value(f"rfi_news/follow/source/{record['source']}")
+        return new_article(**record)
