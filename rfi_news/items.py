@@ -29,26 +29,20 @@ RECORD_FIELDS = (
 LIST_FIELDS = frozenset({"paragraphs", "authors", "tags"})
 
 
+# Never exported: where the record was read from (a file path or a URL), for log lines.
+BOOKKEEPING_FIELDS = ("origin",)
+
+
 class ArticleItem(scrapy.Item):
-    url = scrapy.Field()
-    title = scrapy.Field()
-    section = scrapy.Field()
-    column = scrapy.Field()
-    published = scrapy.Field()
-    published_raw = scrapy.Field()
-    updated = scrapy.Field()
-    feed_published = scrapy.Field()
-    lead = scrapy.Field()
-    paragraphs = scrapy.Field()
-    authors = scrapy.Field()
-    tags = scrapy.Field()
-    image = scrapy.Field()
-    credit = scrapy.Field()
-    language = scrapy.Field()
-    source = scrapy.Field()
-    crawled_at = scrapy.Field()
-    # Where the record was read from (a file path or a URL), for log lines; never exported.
-    origin = scrapy.Field()
+    """One record: a field per name of :data:`RECORD_FIELDS` (the one list of them), plus the bookkeeping ones.
+
+    The JSON Schema (``schemas/article.schema.json``) and the crawl state's ``CONTENT_FIELDS`` name the same fields:
+    ``tests/test_items.py`` proves they agree.
+    """
+
+    # scrapy.Item's metaclass takes a ``fields`` dict as it takes Field attributes (Item declares ``fields`` as an
+    # instance attribute, so it cannot be annotated ClassVar here).
+    fields = {name: scrapy.Field() for name in (*RECORD_FIELDS, *BOOKKEEPING_FIELDS)}  # noqa: RUF012
 
 
 def new_article(**values: Any) -> ArticleItem:

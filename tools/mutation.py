@@ -1,0 +1,124 @@
+"""Mutation testing of the pure layers (``rfi_news/normalize/`` and ``rfi_news/parsers/``) with mutmut.
+
+Not run by CI (it takes minutes per module on one core). Each run works in a scratch copy of the project, so the
+working tree is never touched, and runs the fast unit tests only (no crawl subprocess, which would not see the
+mutant)::
+
+    pip install -r tools/requirements-mutation.txt
+    python tools/mutation.py rfi_news/normalize/times.py rfi_news/normalize/urls.py
+    python tools/mutation.py --all                     # every module of normalize/ and parsers/, one at a time
+    python tools/mutation.py --all --survivors         # and list each surviving mutant's diff
+
+Per module it prints killed / survived / timeout / no tests, and the score (killed + timeout over all mutants).
+The mutants judged equivalent (no test can tell them apart from the original) are listed, with why, in
+``tools/mutation-equivalent.md``; ``--survivors`` shows the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The fast unit tests of the pure layers and of the pipelines over them (seconds, no subprocess crawl).
+UNIT_TESTS = (
+    "tests/test_normalize_text.py",
+    "tests/test_times.py",
+    "tests/test_urls.py",
+    "tests/test_parsers.py",
+    "tests/test_page_parser.py",
+    "tests/test_listing_parser.py",
+    "tests/test_merge.py",
+    "tests/test_pipelines.py",
+    "tests/test_unit_mutation_targets.py",
+)
+MODULES = sorted(
+    str(path.relative_to(PROJECT_ROOT))
+    for folder in ("rfi_news/normalize", "rfi_news/parsers")
+    for path in (PROJECT_ROOT / folder).glob("*.py")
+    if path.name != "__init__.py"
+)
+
+
+def scratch_copy(module: str) -> Path:
+    """A copy of the project with a ``setup.cfg`` that points mutmut at ``module`` and the unit tests."""
+    work = Path(tempfile.mkdtemp(prefix="rfi-mutation-"))
+    for name in ("rfi_news", "tests"):
+        shutil.copytree(PROJECT_ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__", "site"))
+    shutil.copytree(PROJECT_ROOT / "tests" / "fixtures" / "site", work / "tests" / "fixtures" / "site")
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", work / "pyproject.toml")
+    tests = "\n    ".join(test for test in UNIT_TESTS if (PROJECT_ROOT / test).exists())
+    (work / "setup.cfg").write_text(
+        "[mutmut]\n"
+        "source_paths = rfi_news\n"
+        f"only_mutate = {module}\n"
+        f"pytest_add_cli_args_test_selection =\n    {tests}\n"
+        "pytest_add_cli_args = -p no:cacheprovider -q\n",
+        encoding="utf-8",
+    )
+    return work
+
+
+def run_module(module: str, survivors: bool) -> dict[str, int]:
+    work = scratch_copy(module)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", "1"],
+            cwd=work,
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run([sys.executable, "-m", "mutmut", "export-cicd-stats"], cwd=work, env=env, check=True)
+        stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text(encoding="utf-8"))
+        if survivors:
+            listing = subprocess.run(
+                [sys.executable, "-m", "mutmut", "results"], cwd=work, env=env, capture_output=True, text=True
+            ).stdout
+            for line in listing.splitlines():
+                name = line.strip().split(":")[0]
+                if name and ("survived" in line or "no tests" in line):
+                    diff = subprocess.run(
+                        [sys.executable, "-m", "mutmut", "show", name], cwd=work, env=env, capture_output=True, text=True
+                    ).stdout
+                    print(f"--- {line.strip()}\n{diff}")
+        return stats
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="files under rfi_news/normalize or rfi_news/parsers")
+    parser.add_argument("--all", action="store_true", help="every module of normalize/ and parsers/")
+    parser.add_argument("--survivors", action="store_true", help="print the diff of every surviving mutant")
+    args = parser.parse_args()
+    modules = MODULES if args.all else args.modules
+    if not modules:
+        parser.error("name modules or pass --all")
+    total = {"killed": 0, "survived": 0, "timeout": 0, "no_tests": 0, "total": 0}
+    for module in modules:
+        stats = run_module(module, args.survivors)
+        for key in total:
+            total[key] += int(stats.get(key, 0))
+        caught = int(stats.get("killed", 0)) + int(stats.get("timeout", 0))
+        score = caught / stats["total"] if stats.get("total") else 0.0
+        print(
+            f"{module}: {stats.get('total', 0)} mutants, killed {stats.get('killed', 0)}, survived "
+            f"{stats.get('survived', 0)}, timeout {stats.get('timeout', 0)}, no tests {stats.get('no_tests', 0)}: "
+            f"{score:.1%}",
+            flush=True,
+        )
+    caught = total["killed"] + total["timeout"]
+    print(f"all: {total['total']} mutants, {caught} killed: {caught / max(total['total'], 1):.1%}")
+
+
+if __name__ == "__main__":
+    main()
