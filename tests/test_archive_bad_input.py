@@ -91,11 +91,21 @@ def test_undecodable_bytes_keep_the_article(bad_input_crawl: tuple[Path, CrawlRe
     assert record["paragraphs"][0].startswith("\ufffd\ufffd据法新社今天自日内瓦报道称")
 
 
-def test_truncated_item_keeps_its_whole_paragraphs(bad_input_crawl: tuple[Path, CrawlResult]) -> None:
+def test_truncated_item_keeps_its_whole_paragraphs_and_the_cut_one_as_far_as_it_goes(
+    bad_input_crawl: tuple[Path, CrawlResult],
+) -> None:
     _, result = bad_input_crawl
     record = next(record for record in result.records if record["title"] == "北戴河静悄悄 中南海更换警卫局长")
     assert record["published"] == "2021-07-19T00:29:00Z"
-    assert len(record["paragraphs"]) == 3
+    # Copied by hand from dm-news_rfi_1026000.md: its first two paragraphs whole, then the third up to the cut.
+    assert record["paragraphs"] == [
+        "中共党庆百年，庆过了，江泽民不见人，老了，胡锦涛，白发苍苍，温家宝，躲在天安门城楼的某一个角落。这场党庆银子花"
+        "得如流水，规模和场面不亚于北韩的大型庆祝活动，世界只记住习近平说的几个字，谁要敢欺负我们，就让他头破血流。",
+        "该宣布的胜利已经宣布了，抗疫胜利，尽管世卫组织秘书长谭德塞日前表示要专家们去中国对新冠病毒溯源；脱贫胜利，尽管"
+        "李克强说过还有六亿人每月人均收入不超过1千元人民币；至于冬季奥运会，英国议会刚刚通过抵制案，西方国家呼吁抵制的声"
+        "音此起彼伏，等到明天春天再宣布冬奥会胜利举办也不迟。",
+        "习近平就等着二十大再受党中央再拥戴一次了？但是",
+    ]
 
 
 def test_output_has_no_partial_line(bad_input_crawl: tuple[Path, CrawlResult]) -> None:

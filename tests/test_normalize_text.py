@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from rfi_news.normalize.text import is_punctuation_only, normalize_text, repair_mojibake, strip_title_affixes
+from rfi_news.normalize.text import (
+    _MOJIBAKE_RUN_RE,
+    is_punctuation_only,
+    normalize_text,
+    repair_mojibake,
+    strip_title_affixes,
+)
 
 
 def test_entities_are_decoded() -> None:
@@ -46,6 +52,23 @@ def test_gbk_mojibake_is_repaired() -> None:
 )
 def test_french_accents_are_not_mojibake(french: str) -> None:
     assert repair_mojibake(french) == french
+
+
+@pytest.mark.parametrize(
+    ("french", "run"),
+    [
+        # Guillemets around accented capitals: a run of four U+00A1-U+00FF characters that GB18030 decodes, but to a
+        # private-use character and a CJK one, not to CJK text: the all-CJK check keeps the French.
+        ("Il a dit «Çà» et s'en alla", "«Çà»"),
+        ("L'ÉTÉ «ÀÔ» arrive", "«ÀÔ»"),
+        # A run that GB18030 cannot decode at all (an odd byte left over).
+        ("Les supporters criaient «Àéè» à la fin", "«Àéè»"),
+    ],
+)
+def test_french_runs_reach_the_mojibake_guard_and_stay(french: str, run: str) -> None:
+    assert _MOJIBAKE_RUN_RE.findall(french) == [run]  # the guard is reached, not skipped
+    assert repair_mojibake(french) == french
+    assert normalize_text(french) == french
 
 
 def test_nfkc_is_not_applied() -> None:

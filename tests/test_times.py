@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -48,5 +51,46 @@ def test_unreadable_times_are_refused(raw: object) -> None:
         to_utc_string(raw)
 
 
-def test_format_does_not_depend_on_the_machine_zone() -> None:
+@pytest.fixture(params=["Asia/Shanghai", "America/Los_Angeles"])
+def machine_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The process's local time zone really set to another one for the test (``TZ`` + ``time.tzset``)."""
+    monkeypatch.setenv("TZ", request.param)
+    time.tzset()
+    try:
+        yield request.param
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_machine_zone_fixture_changes_the_zone(machine_zone: str) -> None:
+    offset_hours = {"Asia/Shanghai": 8, "America/Los_Angeles": -8}[machine_zone]
+    assert time.localtime(0).tm_hour == offset_hours % 24  # 1970-01-01T00:00Z in local time
+    assert datetime.fromtimestamp(0).hour == offset_hours % 24
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("30/12/2023 - 10:05", "2023-12-30T09:05:00Z"),
+        ("28/08/2023 - 22:35", "2023-08-28T20:35:00Z"),
+        ("2025-11-30T09:32:10+01:00", "2025-11-30T08:32:10Z"),
+        ("Sat, 30 Dec 2023 09:15:01 GMT", "2023-12-30T09:15:01Z"),
+        ("Sat, 30 Dec 2023 09:15:01 -0000", "2023-12-30T09:15:01Z"),  # RFC 822: UTC, local time unknown
+        (1703927701000, "2023-12-30T09:15:01Z"),
+    ],
+)
+def test_conversions_do_not_depend_on_the_machine_zone(machine_zone: str, raw: object, expected: str) -> None:
+    assert to_utc_string(raw) == expected
+
+
+def test_format_does_not_depend_on_the_machine_zone(machine_zone: str) -> None:
     assert format_utc(datetime(2024, 1, 1, tzinfo=UTC)) == "2024-01-01T00:00:00Z"
+    # An aware time in another zone is converted, not printed as it stands.
+    paris = datetime(2024, 7, 1, 2, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    assert format_utc(paris) == "2024-07-01T00:30:00Z"
+
+
+def test_naive_datetime_is_refused() -> None:
+    with pytest.raises(UnparseableTime):
+        to_utc_string(datetime(2024, 1, 1))
