@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, load_expected
 from tests.crawl import CrawlResult, run_crawl
 from tests.fixture_server import Answer, FixtureServer, RecordedRequest
 
@@ -88,6 +88,22 @@ def test_listing_crawl_records(listing_crawl, schema_validator):
     column = next(record for record in result.records if "法国报纸摘要" in unquote(record["url"]))
     assert (column["section"], column["column"]) == ("专栏检索", "法国报纸摘要")
     assert column["title"] == "巴基斯坦极端分子为何将袭击目标锁定中国利益？"
+
+
+# The site's article pages hold their archive item's body HTML verbatim (fixtures/site/build_site.py, which uses no
+# project code): a page record must carry the same text as the hand-checked record of that item.
+PAGE_FIELDS_OF_THE_ITEM = ("url", "title", "section", "column", "published", "lead", "paragraphs", "authors", "image")
+
+
+@pytest.mark.parametrize("archive_name", ["seed_rfi_20231230", "dutymachine-news_rfi_1000008"])
+def test_listed_page_records_carry_the_hand_checked_text(listing_crawl, archive_name: str):
+    result, _site = listing_crawl
+    expected = load_expected(FIXTURES / "expected" / "archive" / f"{archive_name}.json")
+    record = next(record for record in result.records if record["url"] == expected["url"])
+    assert {name: record[name] for name in PAGE_FIELDS_OF_THE_ITEM} == {
+        name: expected[name] for name in PAGE_FIELDS_OF_THE_ITEM
+    }
+    assert (record["feed_published"], record["source"]) == (None, "rfi")
 
 
 def test_listing_crawl_requests_and_stats(listing_crawl):
