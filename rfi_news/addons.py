@@ -19,7 +19,7 @@ class DefaultOutput:
     """
 
     def update_settings(self, settings: BaseSettings) -> None:
-        if settings.getdict("FEEDS"):
+        if settings.getdict("FEEDS") or not settings.getbool("RFI_DEFAULT_OUTPUT", True):
             return
         directory = settings.get(OUTPUT_DIR_SETTING) or os.environ.get(OUTPUT_DIR_SETTING) or "output"
         feed = {f"{directory}/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False}}

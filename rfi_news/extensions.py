@@ -13,7 +13,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from rfi_news.health import STATUS_STAT, SUMMARY_STAT, UNHEALTHY
+from rfi_news.health import STATUS_STAT, SUMMARY_ON_STDERR_SETTING, SUMMARY_STAT, UNHEALTHY
 from rfi_news.state import CrawlState, StateLockedError, content_hash, crawl_state
 
 logger = logging.getLogger(__name__)
@@ -122,6 +122,8 @@ class HealthSummary:
         return extension
 
     def engine_stopped(self) -> None:
+        if self.crawler.settings.getbool(SUMMARY_ON_STDERR_SETTING) and not self.crawler.settings.get("LOG_FILE"):
+            return  # the log is stderr, where the crawl command writes the summary itself
         summary = self.crawler.stats.get_value(SUMMARY_STAT)
         if summary is None:
             logger.error("Run health: UNKNOWN: the monitors did not report (see the Spidermon lines above)")

@@ -6,7 +6,7 @@ stat names other parts of the project count under are listed here, in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,6 @@ INCREMENTAL_STATS = ("rfi_news/state/unchanged", "rfi_news/state/skipped", "rfi_
 # Answers that are not HTTP: the archive spider's batches of local files, each a queued ``data:`` request.
 LOCAL_ANSWER_STATS = ("rfi_news/archive/batches",)
 
-# Answers that mean "go away": forbidden, too many requests.
-BLOCKED_STATUSES = (403, 429)
-
 # The record fields whose coverage is watched (spidermon counts a field when it is neither null nor empty).
 COVERED_FIELDS = ("published", "lead", "paragraphs", "image")
 ITEM_CLASS = "ArticleItem"
@@ -36,7 +33,16 @@ STATUS_STAT = "rfi_news/health/status"
 FAILED_STAT = "rfi_news/health/failed"
 SUMMARY_STAT = "rfi_news/health/summary"
 REPORT_STAT = "rfi_news/health/report"
+CLASSES_STAT = "rfi_news/health/classes"
+# Set by the crawl command, which writes the summary to stderr itself.
+SUMMARY_ON_STDERR_SETTING = "RFI_SUMMARY_ON_STDERR"
 HEALTHY, UNHEALTHY = "healthy", "unhealthy"
+
+# The exit status of every run (docs/monitoring.md, "Exit status"): the one table the commands follow.
+HEALTHY_EXIT_CODE = 0
+COULD_NOT_START_EXIT_CODE = 1
+BAD_COMMAND_LINE_EXIT_CODE = 2
+UNHEALTHY_EXIT_CODE = 3
 
 
 @dataclass(frozen=True)
@@ -102,20 +108,149 @@ def nothing_new(stats: Mapping[str, Any]) -> bool:
 
 
 def robots_txt_errors(stats: Mapping[str, Any]) -> int:
-    """robots.txt downloads that failed: Scrapy logs each as an ERROR, then crawls the host as if it had none."""
+    """robots.txt downloads that failed (the host is then crawled as if it had none)."""
     return sum(number(stats, key) for key in stats if key.startswith("robotstxt/exception_count/"))
 
 
-def unhandled_errors(stats: Mapping[str, Any]) -> int:
-    """Errors in the log, less the robots.txt ones (the unreachable host shows in the other checks)."""
-    return max(number(stats, "log_count/ERROR") - robots_txt_errors(stats), 0)
+# --- Failure classes: what kind of trouble a failed check points at (the verdict names them) ---------------
+
+UNREACHABLE = "site unreachable"
+BLOCKED = "blocked"
+LAYOUT = "layout changed"
+STORAGE = "storage"
+BAD_INPUT = "bad input"
+CUT_SHORT = "run cut short"
+FAULT = "fault in the crawler"
+NO_RECORDS = "nothing found"
+# The order the verdict names them in: the first is the likeliest root cause of the others (a site that cannot
+# be reached also writes no records, and its pages also miss their body).
+FAILURE_CLASSES = (STORAGE, UNREACHABLE, BLOCKED, LAYOUT, BAD_INPUT, CUT_SHORT, FAULT, NO_RECORDS)
+
+# Where the spiders count a request that failed for good (after its retries), by ``failure_reason``:
+# ``http_404``, ``host_blocked``, ``DNSLookupError``…
+FAILED_REQUEST_PREFIXES = ("rfi_news/feed/failed/", "rfi_news/source/failed/", "rfi_news/page/failed/")
+PAGE_FAILED_PREFIX = "rfi_news/page/failed/"
+# Not lost: a request a middleware chose not to send (an article already emitted), or robots.txt disallowed.
+NOT_LOST_REASONS = ("ignored", "robots_txt")
+# Scrapy's (2.19 names them) and Twisted's exceptions for "no answer from the host".
+NETWORK_FAILURES = frozenset(
+    {
+        "CannotResolveHostError",
+        "DownloadConnectionRefusedError",
+        "DownloadTimeoutError",
+        "DownloadFailedError",
+        "ResponseDataLossError",
+        "DNSLookupError",
+        "ConnectionRefusedError",
+        "ConnectError",
+        "TimeoutError",
+        "TCPTimedOutError",
+        "NoRouteError",
+        "ConnectionLost",
+        "ConnectionDone",
+        "ResponseNeverReceived",
+        "ResponseFailed",
+        "TunnelError",
+    }
+)
+BLOCKED_REASONS = frozenset({"http_403", "http_429", "host_blocked"})
+# Issue 10's storage counters, and Scrapy's own for a feed that could not be stored.
+STORAGE_FAILURE_PREFIXES = ("rfi_news/storage/failed", "feedexport/failed_count/")
+BAD_INPUT_PREFIXES = ("rfi_news/archive/invalid/", "rfi_news/feed/unreadable", "rfi_news/feed/broken_xml")
+
+
+def reason_class(reason: str) -> str | None:
+    """The failure class of one ``failure_reason``: a 5xx or no answer is "unreachable", 403/429 "blocked"."""
+    if reason in NETWORK_FAILURES or (reason.startswith("http_5") and len(reason) == 8):
+        return UNREACHABLE
+    if reason in BLOCKED_REASONS:
+        return BLOCKED
+    return None
+
+
+def failed_requests(stats: Mapping[str, Any], prefixes: tuple[str, ...] = FAILED_REQUEST_PREFIXES) -> dict[str, int]:
+    """Requests that failed for good, by reason (what a middleware dropped on purpose left out)."""
+    reasons: dict[str, int] = {}
+    for key in sorted(stats):
+        prefix = next((prefix for prefix in prefixes if key.startswith(prefix)), None)
+        if prefix is None:
+            continue
+        reason = key.removeprefix(prefix)
+        if reason and "/" not in reason and reason not in NOT_LOST_REASONS:
+            reasons[reason] = reasons.get(reason, 0) + number(stats, key)
+    return reasons
+
+
+def storage_failures(stats: Mapping[str, Any]) -> int:
+    return sum(number(stats, key) for key in stats if key.startswith(STORAGE_FAILURE_PREFIXES))
+
+
+def bad_input_count(stats: Mapping[str, Any]) -> int:
+    return sum(number(stats, key) for key in stats if key.startswith(BAD_INPUT_PREFIXES))
+
+
+def dominant_class(reasons: Mapping[str, int]) -> str | None:
+    """The class most of these failed requests fall in (``None`` when none has one)."""
+    counts: dict[str, int] = {}
+    for reason, count in reasons.items():
+        kind = reason_class(reason)
+        if kind:
+            counts[kind] = counts.get(kind, 0) + count
+    return max(counts, key=lambda kind: (counts[kind], -FAILURE_CLASSES.index(kind))) if counts else None
+
+
+def no_records_class(stats: Mapping[str, Any]) -> str:
+    """Why a run wrote nothing, as far as its stats tell."""
+    if storage_failures(stats):
+        return STORAGE
+    kind = dominant_class(failed_requests(stats))
+    if kind:
+        return kind
+    if any(figure["missing"] for figure in layout_figures(stats).values()):
+        return LAYOUT
+    if bad_input_count(stats):
+        return BAD_INPUT
+    return NO_RECORDS
 
 
 def blocked_figures(stats: Mapping[str, Any]) -> dict[str, Any]:
-    """HTTP answers, how many of them were 403/429, and their share (``None`` when there was no answer)."""
-    answers = max(number(stats, "downloader/response_count") - sum(number(stats, key) for key in LOCAL_ANSWER_STATS), 0)
-    blocked = sum(number(stats, f"downloader/response_status_count/{status}") for status in BLOCKED_STATUSES)
+    """Final answers (after retries: a 429 retried after its ``Retry-After`` and then answered is not one), how
+    many of them refused us (403, 429, or not sent to a host that kept answering 403), and their share."""
+    refused = failed_requests(stats)
+    blocked = sum(refused.get(reason, 0) for reason in BLOCKED_REASONS)
+    received = number(stats, "response_received_count") - sum(number(stats, key) for key in LOCAL_ANSWER_STATS)
+    answers = max(received, 0) + refused.get("host_blocked", 0)
     return {"answers": answers, "blocked": blocked, "share": round(blocked / answers, 4) if answers else None}
+
+
+def lost_page_figures(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Article pages asked for, how many were lost for good (by reason), the share, and its failure class."""
+    lost = failed_requests(stats, (PAGE_FAILED_PREFIX,))
+    fetched = sum(
+        number(stats, key)
+        for key in ("rfi_news/page/body_found", "rfi_news/page/body_missing", "rfi_news/page/not_html")
+    )
+    total = fetched + sum(lost.values())
+    return {
+        "asked": total,
+        "lost": sum(lost.values()),
+        "share": round(sum(lost.values()) / total, 4) if total else None,
+        "reasons": lost,
+        "class": dominant_class(lost),
+    }
+
+
+def lost_feed_item_figures(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Feed items in the fullest feed document (its ``<item>`` tags), the most read from one, and the share lost."""
+    in_document = number(stats, "rfi_news/feed/items_in_document")
+    read = min(number(stats, "rfi_news/feed/items_read"), in_document)
+    lost = in_document - read
+    return {
+        "in_document": in_document,
+        "read": read,
+        "lost": lost,
+        "share": round(lost / in_document, 4) if in_document else None,
+    }
 
 
 def layout_figures(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -171,9 +306,13 @@ def run_figures(stats: Mapping[str, Any]) -> dict[str, Any]:
         "schema_errors": schema_error_figures(stats),
         "errors_logged": number(stats, "log_count/ERROR"),
         "robots_txt_errors": robots_txt_errors(stats),
-        "unhandled_errors": unhandled_errors(stats),
         "spider_exceptions": spider_exception_figures(stats),
+        "failed_requests": failed_requests(stats),
         "http": blocked_figures(stats),
+        "lost_pages": lost_page_figures(stats),
+        "lost_feed_items": lost_feed_item_figures(stats),
+        "storage_failures": storage_failures(stats),
+        "bad_input": bad_input_count(stats),
         "coverage": coverage_figures(stats),
         "layout": layout_figures(stats),
     }
@@ -192,11 +331,12 @@ def local_feed_path(uri: object) -> Path | None:
     return None
 
 
-def report_path(report_file: str | None, feeds: Mapping[object, Any]) -> Path | None:
-    """``RFI_REPORT_FILE`` when set, else ``<output>.report.json`` beside the first local output file."""
+def report_path(report_file: str | None, feed_uris: Iterable[str], params: Mapping[str, str]) -> Path | None:
+    """``RFI_REPORT_FILE`` (its ``%(name)s``, ``%(time)s`` filled in as ``FEEDS`` does) when set, else
+    ``<output>.report.json`` beside the first local output file (the per-run default file included)."""
     if report_file:
-        return Path(report_file)
-    for uri in feeds:
+        return Path(report_file % params)
+    for uri in feed_uris:
         path = local_feed_path(uri)
         if path is not None:
             return path.with_name(path.name + ".report.json")

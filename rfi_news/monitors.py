@@ -15,18 +15,36 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.exceptions import ScrapyDeprecationWarning
+from scrapy.extensions.feedexport import FeedExporter
+from scrapy.utils.misc import load_object
 from spidermon import MonitorSuite, monitors, settings
-from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor, FinishReasonMonitor
-from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
+from spidermon.contrib.scrapy.monitors import (
+    ErrorCountMonitor,
+    FieldCoverageMonitor,
+    FinishReasonMonitor,
+    ItemCountMonitor,
+    ItemValidationMonitor,
+)
+from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor, BaseStatMonitor
 from spidermon.core.actions import Action
 
 from rfi_news import health
-from rfi_news.health import FAILED_STAT, HEALTHY, REPORT_STAT, STATUS_STAT, SUMMARY_STAT, UNHEALTHY
+from rfi_news.health import (
+    CLASSES_STAT,
+    FAILED_STAT,
+    HEALTHY,
+    REPORT_STAT,
+    STATUS_STAT,
+    SUMMARY_STAT,
+    UNHEALTHY,
+    UNHEALTHY_EXIT_CODE,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +66,7 @@ class RunMonitor(BaseScrapyMonitor):
     """Base of the project's monitors: the threshold settings and the minimum sample they share."""
 
     longMessage = False
+    failure_class = health.FAULT
 
     def setting(self, name: str) -> float:
         return self.crawler.settings.getfloat(name)
@@ -59,61 +78,63 @@ class RunMonitor(BaseScrapyMonitor):
 
 
 @monitors.name("Records")
-class RecordCountMonitor(RunMonitor):
-    """At least SPIDERMON_MIN_ITEMS records, unless an incremental run found nothing new."""
+class RecordCountMonitor(ItemCountMonitor):
+    """At least SPIDERMON_MIN_ITEMS records (Spidermon's check), unless an incremental run found nothing new."""
+
+    failure_class = health.NO_RECORDS  # refined from the stats: why nothing was written
+
+    @classmethod
+    def failure_class_of(cls, stats: Mapping[str, Any]) -> str:
+        return health.no_records_class(stats)
 
     @monitors.name("Should write records")
-    def test_records_written(self) -> None:
+    def test_stat_monitor(self) -> None:
         if health.nothing_new(self.stats):
             self.skipTest("incremental run: nothing new since the last run")
-        minimum = self.crawler.settings.getint("SPIDERMON_MIN_ITEMS")
-        written = health.records(self.stats)
-        self.assertGreaterEqual(written, minimum, msg=f"{written} record(s) written, expected at least {minimum}")
+        if "item_scraped_count" not in self.stats:
+            minimum = self.crawler.settings.getint("SPIDERMON_MIN_ITEMS")
+            self.fail(f"0 records written, expected at least {minimum}")
+        super().test_stat_monitor()
 
 
 @monitors.name("Finish reason")
 class RunFinishReasonMonitor(FinishReasonMonitor):
     """The run ended by itself ('finished'), not stopped, killed or closed by a limit."""
 
+    failure_class = health.CUT_SHORT
 
-@monitors.name("Unhandled errors")
-class UnhandledErrorsMonitor(RunMonitor):
-    """No error logged (robots.txt download errors aside) and no exception raised in a callback (at most
-    SPIDERMON_MAX_ERRORS of each)."""
 
-    @monitors.name("Should log no error")
-    def test_errors_logged(self) -> None:
-        maximum = self.crawler.settings.getint("SPIDERMON_MAX_ERRORS")
-        unhandled = health.unhandled_errors(self.stats)
-        robots = health.robots_txt_errors(self.stats)
-        not_counted = f" (and {robots} failed robots.txt download(s), not counted)" if robots else ""
-        self.assertLessEqual(
-            unhandled, maximum, msg=f"{unhandled} error(s) logged{not_counted}, at most {maximum} allowed"
-        )
+@monitors.name("Errors logged")
+class RunErrorCountMonitor(ErrorCountMonitor):
+    """At most SPIDERMON_MAX_ERRORS ERROR lines in the log (Spidermon's check). What the spiders handle (a mirror
+    that failed, a lost page, a robots.txt that could not be fetched) is a WARNING and a counter, never an ERROR."""
 
-    @monitors.name("Should raise no exception in a callback")
-    def test_spider_exceptions(self) -> None:
-        maximum = self.crawler.settings.getint("SPIDERMON_MAX_ERRORS")
-        raised = health.number(self.stats, "spider_exceptions/count")
-        by_type = ", ".join(f"{name} x{count}" for name, count in health.spider_exception_figures(self.stats).items())
-        self.assertLessEqual(raised, maximum, msg=f"{raised} exception(s) raised in callbacks: {by_type}")
+    failure_class = health.FAULT
+
+
+@monitors.name("Exceptions in callbacks")
+class SpiderExceptionsMonitor(BaseStatMonitor):
+    """At most SPIDERMON_MAX_ERRORS exceptions raised in callbacks (Scrapy's ``spider_exceptions/count``)."""
+
+    failure_class = health.FAULT
+    stat_name = "spider_exceptions/count"
+    threshold_setting = "SPIDERMON_MAX_ERRORS"
+    assert_type = "<="
+    fail_if_stat_missing = False
 
 
 @monitors.name("Schema")
-class SchemaMonitor(RunMonitor):
-    """Records match the JSON Schema (at most SPIDERMON_MAX_ITEM_VALIDATION_ERRORS records do not)."""
+class RunItemValidationMonitor(ItemValidationMonitor):
+    """Records match the JSON Schema (Spidermon's check: at most SPIDERMON_MAX_ITEM_VALIDATION_ERRORS errors)."""
 
-    @monitors.name("Should write only records that match the schema")
-    def test_schema_errors(self) -> None:
-        maximum = self.crawler.settings.getint("SPIDERMON_MAX_ITEM_VALIDATION_ERRORS")
-        invalid = health.number(self.stats, "spidermon/validation/items/errors")
-        errors = "; ".join(f"{key} x{count}" for key, count in health.schema_error_figures(self.stats).items())
-        self.assertLessEqual(invalid, maximum, msg=f"{invalid} record(s) did not match the schema: {errors}")
+    failure_class = health.FAULT
 
 
 @monitors.name("Field coverage")
 class RunFieldCoverageMonitor(FieldCoverageMonitor, RunMonitor):
     """Enough records carry published, lead, paragraphs and image (SPIDERMON_FIELD_COVERAGE_RULES)."""
+
+    failure_class = health.LAYOUT
 
     @monitors.name("Should meet the field coverage rules")
     def test_check_if_field_coverage_rules_are_met(self) -> None:
@@ -123,7 +144,10 @@ class RunFieldCoverageMonitor(FieldCoverageMonitor, RunMonitor):
 
 @monitors.name("Blocked answers")
 class BlockedAnswersMonitor(RunMonitor):
-    """At most RFI_MONITOR_MAX_BLOCKED_SHARE of the HTTP answers are 403 Forbidden or 429 Too Many Requests."""
+    """At most RFI_MONITOR_MAX_BLOCKED_SHARE of the final HTTP answers (after retries) refused us: 403 Forbidden,
+    429 Too Many Requests, or a request not sent to a host that kept answering 403."""
+
+    failure_class = health.BLOCKED
 
     @monitors.name("Should not be blocked")
     def test_blocked_share(self) -> None:
@@ -134,14 +158,74 @@ class BlockedAnswersMonitor(RunMonitor):
         self.assertLessEqual(
             figures["share"],
             maximum,
-            msg=f"{figures['blocked']} of {figures['answers']} HTTP answers were 403/429 "
+            msg=f"{figures['blocked']} of {figures['answers']} HTTP answers refused us (403/429) "
             f"(share {figures['share']:.2f}, at most {maximum} allowed): the site is refusing us",
         )
+
+
+@monitors.name("Lost pages")
+class LostPagesMonitor(RunMonitor):
+    """At most RFI_MONITOR_MAX_LOST_PAGE_SHARE of the article pages asked for were lost for good (after retries:
+    timeouts, refused connections, 5xx, 403/429, 404…); pages not asked for on purpose do not count."""
+
+    failure_class = health.UNREACHABLE
+
+    @classmethod
+    def failure_class_of(cls, stats: Mapping[str, Any]) -> str:
+        return health.lost_page_figures(stats)["class"] or health.UNREACHABLE
+
+    @monitors.name("Should lose few article pages")
+    def test_lost_page_share(self) -> None:
+        figures = health.lost_page_figures(self.stats)
+        self.skip_small_sample(figures["asked"], "article page(s) asked for")
+        maximum = self.setting("RFI_MONITOR_MAX_LOST_PAGE_SHARE")
+        reasons = ", ".join(f"{reason} x{count}" for reason, count in figures["reasons"].items())
+        self.assertLessEqual(
+            figures["share"],
+            maximum,
+            msg=f"{figures['lost']} of {figures['asked']} article pages lost ({reasons}; share "
+            f"{figures['share']:.2f}, at most {maximum} allowed)",
+        )
+
+
+@monitors.name("Lost feed items")
+class LostFeedItemsMonitor(RunMonitor):
+    """At most RFI_MONITOR_MAX_LOST_PAGE_SHARE of a feed's items unread (a feed cut off mid-way, with no mirror
+    that served it whole): the ``<item>`` tags in the fullest document against the most items read from one."""
+
+    failure_class = health.BAD_INPUT
+
+    @monitors.name("Should read every item of the feed")
+    def test_lost_item_share(self) -> None:
+        figures = health.lost_feed_item_figures(self.stats)
+        self.skip_small_sample(figures["in_document"], "feed item(s)")
+        maximum = self.setting("RFI_MONITOR_MAX_LOST_PAGE_SHARE")
+        self.assertLessEqual(
+            figures["share"],
+            maximum,
+            msg=f"{figures['lost']} of {figures['in_document']} feed items could not be read (broken feed; "
+            f"share {figures['share']:.2f}, at most {maximum} allowed)",
+        )
+
+
+@monitors.name("Storage")
+class StorageMonitor(RunMonitor):
+    """Every output was stored and the crawl state written (Scrapy's ``feedexport/failed_count/*``, the state's
+    ``rfi_news/storage/failed``)."""
+
+    failure_class = health.STORAGE
+
+    @monitors.name("Should store the output")
+    def test_storage(self) -> None:
+        failed = {key: value for key, value in self.stats.items() if key.startswith(health.STORAGE_FAILURE_PREFIXES)}
+        self.assertFalse(failed, msg=f"output or state not stored: {failed}")
 
 
 @monitors.name("Layout")
 class LayoutMonitor(RunMonitor):
     """The parsers still find each part of RFI's markup (missing on at most RFI_MONITOR_MAX_LAYOUT_MISS_SHARE)."""
+
+    failure_class = health.LAYOUT
 
     @monitors.name("Should find every part of the layout")
     def test_layout_parts_found(self) -> None:
@@ -166,47 +250,77 @@ class LayoutMonitor(RunMonitor):
         )
 
 
-def monitor_entry(result: Any) -> dict[str, Any]:
+def failure_class(monitor: Any, stats: Mapping[str, Any]) -> str:
+    """The failure class a failed monitor points at (some monitors tell it from the stats)."""
+    of_stats = getattr(monitor, "failure_class_of", None)
+    return of_stats(stats) if of_stats else getattr(monitor, "failure_class", health.FAULT)
+
+
+def monitor_entry(result: Any, stats: Mapping[str, Any]) -> dict[str, Any]:
     """One monitor's line in the report."""
     monitor = result.item
     entry = {"monitor": monitor.monitor_name, "check": monitor.method_name, "status": result.status}
     message = getattr(result, "reason", None) or result.error
     if message:
-        entry["message"] = str(message).strip()
+        entry["message"] = " ".join(str(message).split())
+    if result.status not in PASSING_STATUSES:
+        entry["class"] = failure_class(monitor, stats)
     return entry
 
 
-def summary_paragraph(report: dict[str, Any], path: str | None) -> str:
-    """The report in one paragraph: the log's last words about the run."""
+def class_detail(kind: str, figures: Mapping[str, Any], entries: list[dict[str, Any]]) -> str:
+    """One line saying what made the run fall in this failure class, from its figures."""
+    failed = ", ".join(f"{reason} x{count}" for reason, count in figures["failed_requests"].items())
+    messages = "; ".join(entry.get("message", entry["status"]).rstrip(".") for entry in entries)
+    if kind == health.UNREACHABLE:
+        lost = figures["lost_pages"]
+        pages = f"; {lost['lost']} of {lost['asked']} article pages lost" if lost["lost"] else ""
+        return f"requests that got no answer or a server error after their retries: {failed or 'none counted'}{pages}"
+    if kind == health.BLOCKED:
+        http = figures["http"]
+        return f"{http['blocked']} of {http['answers']} final HTTP answers refused us (403/429): {failed}"
+    if kind == health.FAULT:
+        exceptions = ", ".join(f"{name} x{count}" for name, count in figures["spider_exceptions"].items())
+        return (
+            f"{figures['errors_logged']} ERROR line(s) in the log, {sum(figures['spider_exceptions'].values())} "
+            f"exception(s) in callbacks{': ' + exceptions if exceptions else ''}, "
+            f"{figures['schema_invalid_records']} record(s) not matching the schema"
+        )
+    if kind == health.NO_RECORDS:
+        return "no record written, and no request, page or item failed: was there anything to read?"
+    return messages
+
+
+def summary_text(report: dict[str, Any], path: str | None) -> str:
+    """The verdict in a few lines: the summary on stderr and the log's last words about the run."""
     figures = report["figures"]
-    http = figures["http"]
-    coverage = ", ".join(f"{name} {share:.0%}" for name, share in figures["coverage"].items() if share is not None)
-    parts = [
-        f"Run health: {report['status'].upper()} ({report['spider']}, finish reason {report['finish_reason']}).",
-        f"{figures['records']} record(s) written, {figures['dropped']} dropped, {figures['unhandled_errors']} "
-        f"unhandled error(s); {http['blocked']} of {http['answers']} HTTP answer(s) were 403/429.",
+    healthy = report["status"] == HEALTHY
+    verdict = "HEALTHY" if healthy else f"UNHEALTHY: {', '.join(report['classes'])}"
+    lines = [
+        f"rfi-news {report['spider']}: {verdict} (exit {0 if healthy else UNHEALTHY_EXIT_CODE}). "
+        f"{figures['records']} record(s) written, {figures['dropped']} dropped, finish reason "
+        f"{report['finish_reason']}."
     ]
-    if coverage:
-        parts.append(f"Coverage: {coverage}.")
-    for entry in report["monitors"]:
-        if entry["status"] not in PASSING_STATUSES:
-            message = " ".join(str(entry.get("message", entry["status"])).split())  # one paragraph: no line breaks
-            parts.append(f"FAILED {entry['monitor']}: {message.rstrip('.')}.")
-    parts.append(f"Report: {path}." if path else "No report file (set RFI_REPORT_FILE or a local -o/-O output).")
-    return " ".join(parts)
+    for kind in report["classes"]:
+        entries = [entry for entry in report["monitors"] if entry.get("class") == kind]
+        checks = ", ".join(sorted({entry["monitor"] for entry in entries}))
+        lines.append(f"  {kind} ({checks}): {class_detail(kind, figures, entries)}")
+    lines.append(f"  report: {path}" if path else "  no report file (RFI_REPORT_FILE, or a local output)")
+    return "\n".join(lines)
 
 
 class HealthReport(Action):
-    """Writes the run's verdict, figures and monitor results to the report file and to the stats."""
+    """Writes the run's verdict, failure classes, figures and monitor results to the report file and the stats."""
 
     def run_action(self) -> None:
         crawler = self.data.crawler
         stats = self.data.stats
-        entries = [monitor_entry(result) for result in self.result.monitor_results]
+        entries = [monitor_entry(result, stats) for result in self.result.monitor_results]
         failed = sorted({entry["monitor"] for entry in entries if entry["status"] not in PASSING_STATUSES})
         report = {
             "spider": self.data.spider.name,
             "status": UNHEALTHY if failed else HEALTHY,
+            "classes": ordered_classes(entries),
             "failed": failed,
             "finish_reason": stats.get("finish_reason"),
             "start_time": _jsonable(stats.get("start_time")),
@@ -214,19 +328,43 @@ class HealthReport(Action):
             "figures": health.run_figures(stats),
             "monitors": entries,
         }
-        path = health.report_path(crawler.settings.get("RFI_REPORT_FILE"), crawler.settings.getdict("FEEDS"))
-        if path is not None:
-            try:
+        try:
+            path = health.report_path(
+                crawler.settings.get("RFI_REPORT_FILE"), feed_uris(crawler), uri_params(self.data.spider, stats)
+            )
+            if path is not None:
                 write_atomically(path, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
-            except OSError as exc:
-                # A scheduler that reads the report must not take a missing one for a healthy run.
-                logger.error("Could not write the run's report to %s: %s", path, exc)
-                report.update(status=UNHEALTHY, failed=[*failed, "Report file"])
-                failed, path = report["failed"], None
+        except (OSError, ValueError, KeyError) as exc:
+            # A scheduler that reads the report must not take a missing one for a healthy run.
+            logger.error("Could not write the run's report: %s", exc)
+            entries.append({"monitor": "Report file", "check": "written", "status": "FAIL", "class": health.STORAGE})
+            report.update(status=UNHEALTHY, failed=[*failed, "Report file"], classes=ordered_classes(entries))
+            failed, path = report["failed"], None
         crawler.stats.set_value(STATUS_STAT, report["status"])
         crawler.stats.set_value(FAILED_STAT, failed)
+        crawler.stats.set_value(CLASSES_STAT, report["classes"])
         crawler.stats.set_value(REPORT_STAT, str(path) if path else None)
-        crawler.stats.set_value(SUMMARY_STAT, summary_paragraph(report, str(path) if path else None))
+        crawler.stats.set_value(SUMMARY_STAT, summary_text(report, str(path) if path else None))
+
+
+def ordered_classes(entries: list[dict[str, Any]]) -> list[str]:
+    found = {entry["class"] for entry in entries if "class" in entry}
+    return [kind for kind in health.FAILURE_CLASSES if kind in found]
+
+
+def feed_uris(crawler: Any) -> list[str]:
+    """The run's output URIs as the feed exporter expanded them (``%(name)s``, ``%(time)s`` filled in)."""
+    for extension in getattr(crawler.extensions, "middlewares", ()):
+        if isinstance(extension, FeedExporter):
+            return [slot.uri for slot in extension.slots]
+    return [str(uri) for uri in crawler.settings.getdict("FEEDS")]
+
+
+def uri_params(spider: Any, stats: Mapping[str, Any]) -> dict[str, str]:
+    """``%(name)s`` and ``%(time)s`` for ``RFI_REPORT_FILE``, as the feed exporter spells the start time."""
+    start = stats.get("start_time")
+    moment = start if isinstance(start, datetime) else datetime.now(UTC)
+    return {"name": spider.name, "time": moment.replace(microsecond=0).isoformat().replace(":", "-")}
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -242,15 +380,26 @@ def _jsonable(value: Any) -> Any:
 
 
 class RunHealthSuite(MonitorSuite):
-    """Every check a run makes on itself when its spider closes."""
+    """Every check a run makes on itself when its spider closes; ``RFI_ALERT_ACTIONS`` adds Spidermon actions
+    (mail, Slack: the ``alerts`` extra) run when a check failed."""
 
     monitors: ClassVar[list[type]] = [
         RecordCountMonitor,
         RunFinishReasonMonitor,
-        UnhandledErrorsMonitor,
-        SchemaMonitor,
+        RunErrorCountMonitor,
+        SpiderExceptionsMonitor,
+        RunItemValidationMonitor,
         RunFieldCoverageMonitor,
         BlockedAnswersMonitor,
+        LostPagesMonitor,
+        LostFeedItemsMonitor,
+        StorageMonitor,
         LayoutMonitor,
     ]
     monitors_finished_actions: ClassVar[list[type]] = [HealthReport]
+
+    def __init__(self, *args: Any, crawler: Any = None, **kwargs: Any) -> None:
+        alerts = [load_object(path) for path in crawler.settings.getlist("RFI_ALERT_ACTIONS")] if crawler else []
+        if alerts:
+            kwargs["monitors_failed_actions"] = [*(kwargs.get("monitors_failed_actions") or ()), *alerts]
+        super().__init__(*args, crawler=crawler, **kwargs)

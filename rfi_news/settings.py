@@ -113,6 +113,8 @@ RETRY_AFTER_MAX = 120
 BLOCKED_AFTER = 5
 DOWNLOADER_MIDDLEWARES = {
     "rfi_news.middlewares.KnownArticleMiddleware": 25,  # state on only; first: before offsite, robots.txt
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "rfi_news.robotstxt.QuietRobotsTxtMiddleware": 100,  # Scrapy's, in its place: a failed fetch is one line
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "rfi_news.middlewares.RetryAfterMiddleware": 550,  # in Scrapy's RetryMiddleware's place
     "rfi_news.middlewares.BlockedSiteMiddleware": 560,  # sees each answer before the retry does
@@ -132,6 +134,8 @@ RFI_WARC_MAX_SIZE = 1_000_000_000
 # Spidermon. A failed check makes `scrapy crawl` exit 3 (rfi_news/commands/crawl.py), writes
 # `<output>.report.json` beside a local -o/-O output (or RFI_REPORT_FILE) and ends the log with the verdict.
 COMMANDS_MODULE = "rfi_news.commands"
+# `scrapy check`: the callbacks' contracts run on the bundled fixtures (@fixture PATH [ARTICLE_URL]).
+SPIDER_CONTRACTS = {"rfi_news.contracts.FixtureContract": 10}
 SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["rfi_news.monitors.RunHealthSuite"]
 SPIDERMON_VALIDATION_SCHEMAS = [article_schema()]
@@ -158,6 +162,12 @@ SPIDERMON_FIELD_COVERAGE_RULES = {
 RFI_MONITOR_MIN_SAMPLE = 10  # fewer records (or parts looked for) than this: coverage and layout are not judged
 RFI_MONITOR_MAX_BLOCKED_SHARE = 0.25
 RFI_MONITOR_MAX_LAYOUT_MISS_SHARE = 0.2
+# Article pages lost for good (after retries), and a feed's items unread (a feed broken mid-way): at most 20%
+# (the fixture site loses 2 of 12 pages to a 403 and a 404, and is healthy; losing 4 of 11 is not).
+RFI_MONITOR_MAX_LOST_PAGE_SHARE = 0.2
+# Spidermon actions run when a check failed (pip install 'rfi-news[alerts]'; docs/monitoring.md), e.g.
+# ["spidermon.contrib.actions.slack.notifiers.SendSlackMessageSpiderFinished"] with SPIDERMON_SLACK_* settings.
+RFI_ALERT_ACTIONS: list[str] = []
 # --- Scheduled crawls: incremental state, crash-safe output, limits (issue 4) --------------------------------
 # Crawl state (docs/scheduling.md): off unless RFI_STATE_DIR (this setting or the environment variable) names a
 # folder. Then a run emits only articles it never emitted, or whose content changed, skips article pages it has
@@ -170,6 +180,7 @@ RFI_STATE_DIR = None
 # Every local file is written under a temporary name and renamed into place when the run ends.
 RFI_OUTPUT_DIR = None
 ADDONS = {"rfi_news.addons.DefaultOutput": 0}
+RFI_DEFAULT_OUTPUT = True  # the one-off commands (fetch, parse, shell, bench…) set it False: no file of their own
 FEED_STORAGES = {
     "": "rfi_news.feedstorage.AtomicFileFeedStorage",
     "file": "rfi_news.feedstorage.AtomicFileFeedStorage",

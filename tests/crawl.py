@@ -36,6 +36,8 @@ class CrawlResult:
     stats: dict[str, Any]
     log: str
     output: Path
+    stderr: str = ""
+    log_file_text: str = ""
 
     def stat(self, key: str) -> Any:
         return self.stats.get(key, 0)
@@ -95,4 +97,4 @@ def run_crawl(
         assert not errors, f"{record.get('url')}: {errors}"
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     log = log_text(log_file)
-    return CrawlResult(process.returncode, records, stats, log + process.stderr, output)
+    return CrawlResult(process.returncode, records, stats, log + process.stderr, output, process.stderr, log)

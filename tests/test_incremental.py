@@ -383,11 +383,13 @@ def test_scheduled_runs_write_one_file_per_run_where_the_environment_says(tmp_pa
     env = {"RFI_STATE_DIR": str(tmp_path / "state"), "RFI_OUTPUT_DIR": str(tmp_path / "output")}
     first = start_crawl("archive", tmp_path / "run1", {"path": str(ARCHIVE_DIR)}, {}, env=env)
     assert first.wait(timeout=60) == 0
-    (published,) = (tmp_path / "output" / "archive").iterdir()
+    (published,) = (tmp_path / "output" / "archive").glob("*.jsonl")  # and its report beside it (issue 11)
+    assert published.with_name(published.name + ".report.json").is_file()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", published.name)
     assert len(published.read_text(encoding="utf-8").splitlines()) == 48
     assert (tmp_path / "state" / "archive.sqlite3").is_file()
 
     second = start_crawl("archive", tmp_path / "run2", {"path": str(ARCHIVE_DIR)}, {}, env=env)
     assert second.wait(timeout=60) == 0
-    assert list((tmp_path / "output" / "archive").iterdir()) == [published]  # nothing new: no new file
+    assert list((tmp_path / "output" / "archive").glob("*.jsonl")) == [published]  # nothing new: no new file
+    assert len(list((tmp_path / "output" / "archive").glob("*.report.json"))) == 2  # every run has its report

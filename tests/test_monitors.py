@@ -35,10 +35,6 @@ def statuses(report: dict[str, Any]) -> dict[str, str]:
     return {f"{entry['monitor']}/{entry['check']}": entry["status"] for entry in report["monitors"]}
 
 
-def last_log_line(result: CrawlResult) -> str:
-    return result.log.rstrip().splitlines()[-1]
-
-
 # --- Healthy runs -----------------------------------------------------------------------------------------
 
 
@@ -49,9 +45,17 @@ def test_healthy_archive_run_passes_every_monitor(archive_crawl: CrawlResult) ->
     assert report["failed"] == []
     assert report["spider"] == "archive"
     assert report["finish_reason"] == "finished"
-    # No HTTP in an archive run: the only check with nothing to judge.
+    # No HTTP, no pages, no feed in an archive run; Spidermon skips its error checks when nothing was counted.
     skipped = {name: status for name, status in statuses(report).items() if status != "OK"}
-    assert skipped == {"Blocked answers/Should not be blocked": "SKIPPED"}
+    assert skipped == {
+        "Blocked answers/Should not be blocked": "SKIPPED",
+        "Lost pages/Should lose few article pages": "SKIPPED",
+        "Lost feed items/Should read every item of the feed": "SKIPPED",
+        "Errors logged/test_stat_monitor": "SKIPPED",
+        "Exceptions in callbacks/test_stat_monitor": "SKIPPED",
+        "Schema/test_stat_monitor": "SKIPPED",
+    }
+    assert report["classes"] == []
     figures = report["figures"]
     assert figures["records"] == 48
     assert figures["schema_invalid_records"] == 0
@@ -65,11 +69,14 @@ def test_healthy_archive_run_passes_every_monitor(archive_crawl: CrawlResult) ->
     }
     assert figures["layout"]["item body blocks"]["missing"] == 0
     assert archive_crawl.stats["rfi_news/health/status"] == "healthy"
-    assert last_log_line(archive_crawl).endswith(
-        "INFO: Run health: HEALTHY (archive, finish reason finished). 48 record(s) written, 0 dropped, 0 unhandled "
-        "error(s); 0 of 0 HTTP answer(s) were 403/429. Coverage: published 100%, lead 56%, paragraphs 100%, "
-        f"image 81%. Report: {archive_crawl.output}.report.json."
-    )
+    summary = [
+        "rfi-news archive: HEALTHY (exit 0). 48 record(s) written, 0 dropped, finish reason finished.",
+        f"  report: {archive_crawl.output}.report.json",
+    ]
+    assert archive_crawl.stderr.splitlines()[-2:] == summary  # on stderr, though the log went to LOG_FILE
+    last_lines = archive_crawl.log_file_text.rstrip().splitlines()[-2:]  # and the log's last lines
+    assert last_lines[0].endswith(f"[rfi_news.extensions] INFO: {summary[0]}")
+    assert last_lines[1] == summary[1]
 
 
 def test_healthy_feedx_run_passes_every_monitor(server: FixtureServer, tmp_path: Path) -> None:
@@ -77,13 +84,19 @@ def test_healthy_feedx_run_passes_every_monitor(server: FixtureServer, tmp_path:
     report = report_of(result)
     assert result.returncode == 0, result.log
     assert report["status"] == "healthy"
-    assert set(statuses(report).values()) == {"OK"}
+    assert {name for name, status in statuses(report).items() if status != "OK"} == {
+        "Lost pages/Should lose few article pages",  # no -a follow=1: no page asked for
+        "Errors logged/test_stat_monitor",
+        "Exceptions in callbacks/test_stat_monitor",
+        "Schema/test_stat_monitor",
+    }
+    assert report["figures"]["lost_feed_items"] == {"in_document": 12, "read": 12, "lost": 0, "share": 0.0}
     # robots.txt (404 on the fixture server) and the feed.
     assert report["figures"]["http"] == {"answers": 2, "blocked": 0, "share": 0.0}
     # Of the 12 feed items, 1001000 has an empty lead, 1034000 and 1045000 none; 1021000 has "Array" for its
     # image and 1034000 the default card.
     assert report["figures"]["coverage"] == {"published": 1.0, "lead": 0.75, "paragraphs": 1.0, "image": 0.8333}
-    assert "Run health: HEALTHY (feedx" in last_log_line(result)
+    assert result.stderr.splitlines()[-2].startswith("rfi-news feedx: HEALTHY (exit 0). 12 record(s) written")
 
 
 @pytest.mark.parametrize("stat", ["rfi_news/state/unchanged", "rfi_news/state/skipped", "rfi_news/feed/not_modified"])
@@ -110,7 +123,15 @@ def test_run_with_no_records_and_no_reason_fails(tmp_path: Path) -> None:
     report = report_of(result)
     assert result.returncode == UNHEALTHY_EXIT_CODE
     assert report["failed"] == ["Records"]
+    assert report["classes"] == ["nothing found"]
     assert report["figures"]["incremental_nothing_new"] is False
+    assert result.stderr.splitlines()[-3:] == [
+        "rfi-news nothing_new: UNHEALTHY: nothing found (exit 3). 0 record(s) written, 0 dropped, finish reason "
+        "finished.",
+        "  nothing found (Records): no record written, and no request, page or item failed: was there anything to "
+        "read?",
+        f"  report: {result.output}.report.json",
+    ]
 
 
 def test_layout_change_fails_naming_the_selectors(server: FixtureServer, tmp_path: Path) -> None:
@@ -121,6 +142,7 @@ def test_layout_change_fails_naming_the_selectors(server: FixtureServer, tmp_pat
     assert result.returncode == UNHEALTHY_EXIT_CODE
     assert report["status"] == "unhealthy"
     assert report["failed"] == ["Field coverage", "Layout"]
+    assert report["classes"] == ["layout changed"]
     figures = report["figures"]
     assert figures["records"] == 27
     assert figures["coverage"] == {"published": 0.0, "lead": 1.0, "paragraphs": 0.0, "image": 0.9259}
@@ -139,9 +161,12 @@ def test_layout_change_fails_naming_the_selectors(server: FixtureServer, tmp_pat
     assert "ArticleItem/published (expected 0.9, got 0" in coverage
     assert "ArticleItem/paragraphs (expected 0.9, got 0" in coverage
     assert "ArticleItem/lead" not in coverage
-    line = last_log_line(result)
-    assert "ERROR: Run health: UNHEALTHY (feedx, finish reason finished). 27 record(s) written, 21 dropped" in line
-    assert "FAILED Layout: RFI's layout may have changed" in line
+    lines = result.stderr.splitlines()
+    assert lines[-3] == (
+        "rfi-news feedx: UNHEALTHY: layout changed (exit 3). 27 record(s) written, 21 dropped, finish reason finished."
+    )
+    assert lines[-2].startswith("  layout changed (Field coverage, Layout): ")
+    assert "RFI's layout may have changed; these selectors stopped matching" in lines[-2]
 
 
 def test_site_answering_403_everywhere_fails_the_blocked_monitor(server: FixtureServer, tmp_path: Path) -> None:
@@ -152,13 +177,20 @@ def test_site_answering_403_everywhere_fails_the_blocked_monitor(server: Fixture
     report = report_of(result)
     assert result.returncode == UNHEALTHY_EXIT_CODE
     assert [server.count(path) for path in paths] == [1, 1, 1]  # 403 is not retried
-    # The spider logs "Every feed URL failed" as an error, and wrote nothing.
-    assert report["failed"] == ["Blocked answers", "Finish reason", "Records", "Unhandled errors"]
+    # Nothing got through: the run closes as "blocked", and the blocked-site middleware logs each host's refusals.
+    assert report["failed"] == ["Blocked answers", "Finish reason", "Records"]
+    assert report["classes"] == ["blocked", "run cut short"]
     # robots.txt (404) and the three feeds.
     assert report["figures"]["http"] == {"answers": 4, "blocked": 3, "share": 0.75}
+    assert report["figures"]["failed_requests"] == {"http_403": 3}
     blocked = next(entry["message"] for entry in report["monitors"] if entry["monitor"] == "Blocked answers")
-    assert blocked == "3 of 4 HTTP answers were 403/429 (share 0.75, at most 0.25 allowed): the site is refusing us"
-    assert "FAILED Blocked answers: 3 of 4 HTTP answers were 403/429" in last_log_line(result)
+    assert blocked == (
+        "3 of 4 HTTP answers refused us (403/429) (share 0.75, at most 0.25 allowed): the site is refusing us"
+    )
+    assert result.stderr.splitlines()[-4].startswith("rfi-news feedx: UNHEALTHY: blocked, run cut short (exit 3)")
+    assert "  blocked (Blocked answers, Records): 3 of 4 final HTTP answers refused us (403/429): http_403 x3" in (
+        result.stderr.splitlines()
+    )
 
 
 def test_exception_in_a_callback_fails_the_errors_monitor(server: FixtureServer, tmp_path: Path) -> None:
@@ -173,13 +205,18 @@ def test_exception_in_a_callback_fails_the_errors_monitor(server: FixtureServer,
     assert result.returncode == UNHEALTHY_EXIT_CODE
     assert not result.output.with_name(result.output.name + ".report.json").exists()  # RFI_REPORT_FILE wins
     assert len(result.records) == 12  # the items before the exception are kept
-    assert report["failed"] == ["Unhandled errors"]
+    assert report["failed"] == ["Errors logged", "Exceptions in callbacks"]
+    assert report["classes"] == ["fault in the crawler"]
     assert report["figures"]["spider_exceptions"] == {"RuntimeError": 1}
     assert report["figures"]["errors_logged"] == 1
-    assert statuses(report)["Unhandled errors/Should raise no exception in a callback"] == "FAIL"
-    assert statuses(report)["Unhandled errors/Should log no error"] == "FAIL"
+    assert statuses(report)["Exceptions in callbacks/test_stat_monitor"] == "FAIL"
+    assert statuses(report)["Errors logged/test_stat_monitor"] == "FAIL"
     assert PLANTED_ERROR in result.log
-    assert result.stats["rfi_news/health/failed"] == ["Unhandled errors"]
+    assert result.stats["rfi_news/health/failed"] == ["Errors logged", "Exceptions in callbacks"]
+    assert (
+        "  fault in the crawler (Errors logged, Exceptions in callbacks): 1 ERROR line(s) in the log, 1 exception(s) "
+        "in callbacks: RuntimeError x1, 0 record(s) not matching the schema"
+    ) in result.stderr.splitlines()
 
 
 def test_report_that_cannot_be_written_makes_the_run_unhealthy(tmp_path: Path) -> None:
@@ -188,15 +225,16 @@ def test_report_that_cannot_be_written_makes_the_run_unhealthy(tmp_path: Path) -
     result = run_crawl("nothing_new", tmp_path, settings=settings)
     assert result.returncode == UNHEALTHY_EXIT_CODE
     assert result.stats["rfi_news/health/failed"] == ["Report file"]
-    assert "Could not write the run's report to" in result.log
-    assert "No report file" in last_log_line(result)
+    assert "Could not write the run's report: " in result.log
+    assert result.stderr.splitlines()[-1] == "  no report file (RFI_REPORT_FILE, or a local output)"
+    assert result.stderr.splitlines()[-2].startswith("  storage (Report file): ")
 
 
 def test_monitoring_switched_off_gives_scrapys_exit_status(tmp_path: Path) -> None:
     result = run_crawl("nothing_new", tmp_path, args={"stat": ""}, settings={**TEST_SPIDERS, "SPIDERMON_ENABLED": "0"})
     assert result.returncode == 0
     assert not result.output.with_name(result.output.name + ".report.json").exists()
-    assert "Run health" not in result.log
+    assert "rfi-news nothing_new:" not in result.log
 
 
 # --- Schema validation ------------------------------------------------------------------------------------
@@ -263,22 +301,58 @@ def test_incremental_nothing_new_contract(stats: dict[str, int], expected: bool)
     assert health.nothing_new(stats) is expected
 
 
-def test_failed_robots_txt_downloads_are_not_unhandled_errors() -> None:
-    # Scrapy logs an unreachable robots.txt as an ERROR and crawls on; the feed's own failure is handled.
-    stats = {"log_count/ERROR": 3, "robotstxt/exception_count/<class 'ConnectionRefusedError'>": 2}
-    assert (health.robots_txt_errors(stats), health.unhandled_errors(stats)) == (2, 1)
-    assert health.unhandled_errors({"robotstxt/exception_count/<class 'ConnectionRefusedError'>": 1}) == 0
-
-
-def test_blocked_share_counts_403_and_429() -> None:
+def test_blocked_share_counts_final_refusals_only() -> None:
+    # 20 final answers (robots.txt included), of which a 403 and a 429 given up on; a 429 retried after its
+    # Retry-After and then answered reached no callback and counts nowhere; two requests not sent to a host
+    # that kept answering 403 count as refused answers.
     stats = {
-        "downloader/response_count": 20,
-        "downloader/response_status_count/200": 15,
-        "downloader/response_status_count/403": 2,
-        "downloader/response_status_count/429": 3,
+        "response_received_count": 20,
+        "rfi_news/page/failed/http_403": 1,
+        "rfi_news/page/failed/http_429": 1,
+        "rfi_news/page/failed/host_blocked": 2,
+        "rfi_news/page/failed/ignored": 7,
+        "retry/reason_count/429 Unknown Status": 1,
     }
-    assert health.blocked_figures(stats) == {"answers": 20, "blocked": 5, "share": 0.25}
+    assert health.blocked_figures(stats) == {"answers": 22, "blocked": 4, "share": 0.1818}
     assert health.blocked_figures({}) == {"answers": 0, "blocked": 0, "share": None}
+
+
+@pytest.mark.parametrize(
+    ("stats", "expected"),
+    [
+        ({"rfi_news/feed/failed/CannotResolveHostError": 3}, "site unreachable"),
+        ({"rfi_news/page/failed/DownloadTimeoutError": 2, "rfi_news/page/failed/http_403": 1}, "site unreachable"),
+        ({"rfi_news/source/failed/http_503": 1}, "site unreachable"),
+        ({"rfi_news/feed/failed/http_403": 2, "rfi_news/feed/failed/TimeoutError": 1}, "blocked"),
+        ({"rfi_news/page/failed/http_429": 1}, "blocked"),
+        ({"feedexport/failed_count/FileFeedStorage": 1, "rfi_news/feed/failed/http_403": 1}, "storage"),
+        ({"rfi_news/storage/failed": 1}, "storage"),
+        ({"rfi_news/item/read": 10, "rfi_news/item/no_paragraphs": 10}, "layout changed"),
+        ({"rfi_news/archive/invalid/no_title_line": 4}, "bad input"),
+        ({"rfi_news/feed/unreadable": 1}, "bad input"),
+        ({"rfi_news/page/failed/ignored": 3}, "nothing found"),
+        ({}, "nothing found"),
+    ],
+)
+def test_why_a_run_wrote_nothing(stats: dict[str, int], expected: str) -> None:
+    assert health.no_records_class(stats) == expected
+
+
+def test_lost_pages_leave_out_what_was_not_asked_for() -> None:
+    stats = {
+        "rfi_news/page/body_found": 7,
+        "rfi_news/page/failed/DownloadTimeoutError": 2,
+        "rfi_news/page/failed/http_500": 2,
+        "rfi_news/page/failed/ignored": 5,  # already emitted: not fetched on purpose
+        "rfi_news/page/failed/robots_txt": 1,  # disallowed: never asked for
+    }
+    assert health.lost_page_figures(stats) == {
+        "asked": 11,
+        "lost": 4,
+        "share": 0.3636,
+        "reasons": {"DownloadTimeoutError": 2, "http_500": 2},
+        "class": "site unreachable",
+    }
 
 
 def test_page_body_share_comes_from_the_rfi_spiders_counters() -> None:
@@ -303,8 +377,9 @@ def test_page_body_share_comes_from_the_rfi_spiders_counters() -> None:
         (None, {"out-%(time)s.jsonl": {}}, None),
         (None, {}, None),
         ("/var/log/rfi/report.json", {"out.jsonl": {}}, "/var/log/rfi/report.json"),
+        ("/var/log/rfi/%(name)s-%(time)s.json", {}, "/var/log/rfi/feedx-2026-12-02T01-00-00+00-00.json"),
     ],
 )
 def test_report_goes_beside_a_local_output(report_file: str | None, feeds: dict, expected: str | None) -> None:
-    path = health.report_path(report_file, feeds)
+    path = health.report_path(report_file, feeds, {"name": "feedx", "time": "2026-12-02T01-00-00+00-00"})
     assert (str(path) if path else None) == expected

@@ -21,6 +21,7 @@ import scrapy
 from scrapy.settings import BaseSettings
 
 from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
+from rfi_news.spiders.arguments import Argument, ArgumentError, DeclaredArguments, existing_path
 from rfi_news.spiders.base import article_from_feed_item
 
 ARCHIVE_SUFFIXES = (".md", ".txt")
@@ -51,8 +52,19 @@ def iter_archive_files(root: Path) -> Iterator[Path]:
             yield root / name
 
 
-class ArchiveSpider(scrapy.Spider):
+class ArchiveSpider(DeclaredArguments, scrapy.Spider):
+    """Saved feed items, one file each (Markdown archives): a backfill of years."""
+
     name = "archive"
+    arguments = (
+        Argument(
+            "path",
+            "an archive item, or a folder walked for *.md and *.txt",
+            existing_path,
+            required=True,
+        ),
+    )
+    path: Path
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -60,19 +72,17 @@ class ArchiveSpider(scrapy.Spider):
         # Local files: no politeness delay to keep (robots.txt is never asked for data: URLs).
         settings.setdict({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}, priority="spider")
 
-    def __init__(self, path: str | None = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not path:
-            raise ValueError("the archive spider needs -a path=FILE_OR_FOLDER")
-        self.root = Path(path)
-        if not self.root.exists():
-            raise ValueError(f"archive path does not exist: {self.root}")
+    @property
+    def root(self) -> Path:
+        return self.path
 
     def _relative_parts(self, file_path: Path) -> list[str]:
         return [file_path.name] if self.root.is_file() else list(file_path.relative_to(self.root).parts)
 
     async def start(self) -> AsyncIterator[Any]:
         # JOBDIR's SpiderState gives the spider a ``state`` dict that survives a stopped run.
+        if self.path is None:
+            raise ArgumentError("the archive spider needs -a path=FILE_OR_FOLDER")
         state: dict[str, Any] | None = getattr(self, "state", None)
         resume_after = state.get(STATE_KEY) if state else None
         if resume_after:
@@ -100,6 +110,13 @@ class ArchiveSpider(scrapy.Spider):
         return scrapy.Request(BATCH_URL, callback=self.read_batch, cb_kwargs={"paths": paths}, dont_filter=True)
 
     def read_batch(self, response: Any, paths: list[str]) -> Iterator[Any]:
+        """The records of a batch of files.
+
+        @url data:,
+        @cb_kwargs {"paths": ["tests/fixtures/archive/seed_rfi_20231230.md", "tests/fixtures/archive/dm-news_rfi_1001000.md"]}
+        @returns items 2 2
+        @scrapes url title feed_published paragraphs source
+        """
         self.crawler.stats.inc_value("rfi_news/archive/batches")
         for path in paths:
             item = self.read_file(Path(path))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from scrapy import Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -11,11 +13,6 @@ from rfi_news.items import ArticleItem, new_article
 from rfi_news.middlewares import HostBlocked
 from rfi_news.parsers.item import feed_item_record
 from rfi_news.parsers.page import parse_page
-
-
-def flag_argument(value: str | None) -> bool:
-    """A spider argument that switches something on: ``-a follow=1`` (or true, yes, on)."""
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def is_robots_refusal(failure: Failure) -> bool:
@@ -45,6 +42,21 @@ def failure_reason(failure: Failure) -> str:
     if failure.check(IgnoreRequest):
         return "ignored"
     return type(failure.value).__name__
+
+
+def failure_message(failure: Failure) -> str:
+    """A failed request in words for a log line: ``HTTP 404 Not Found``, not Scrapy's "Ignoring non-200 response"."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return f"HTTP {status} {http_status_phrase(status)}".rstrip()
+    return failure.getErrorMessage()
+
+
+def http_status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def article_from_feed_item(

@@ -15,9 +15,7 @@ older. ``-a edition=tw`` reads the traditional-Chinese edition. Every URL is fet
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
 from typing import Any, Self
 
 import scrapy
@@ -41,14 +39,19 @@ from rfi_news.normalize.urls import (
 )
 from rfi_news.parsers.listing import parse_listing
 from rfi_news.parsers.rss import read_feed
-from rfi_news.spiders.base import failure_reason, flag_argument, is_dropped, is_robots_refusal, record_from_page
+from rfi_news.spiders.arguments import (
+    Argument,
+    DeclaredArguments,
+    comma_list,
+    flag,
+    iso_date,
+    month,
+    one_of,
+    whole_number,
+)
+from rfi_news.spiders.base import failure_message, failure_reason, is_dropped, is_robots_refusal, record_from_page
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 MODES = ("listings", "sitemap", "month", "rss")
-
-
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def contents_sitemap_name(month: str) -> str:
@@ -56,67 +59,48 @@ def contents_sitemap_name(month: str) -> str:
     return "contents_{}{}.xml".format(*month.split("-"))
 
 
-class RfiSpider(scrapy.Spider):
-    name = "rfi"
+class RfiSpider(DeclaredArguments, scrapy.Spider):
+    """rfi.fr itself: listing pages, sitemaps or RSS, then each article page."""
 
-    def __init__(
-        self,
-        edition: str = "cn",
-        pages: str | None = None,
-        since: str | None = None,
-        sitemap: str | None = None,
-        month: str | None = None,
-        rss: str | None = None,
-        listings: str | None = None,
-        columns: str | None = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> None:
+    name = "rfi"
+    arguments = (
+        Argument("edition", "cn (simplified) or tw (traditional)", one_of("cn", "tw"), default="cn"),
+        Argument("pages", "listing pages read per listing (default: the RFI_PAGES setting, 2)", whole_number),
+        Argument("since", "skip articles older than this day", iso_date),
+        Argument("listings", "listing paths to read instead of RFI_LISTINGS, comma-separated", comma_list, default=[]),
+        Argument("columns", "column names whose listings are read too, comma-separated", comma_list, default=[]),
+        Argument("sitemap", "read the news sitemap instead of the listings", one_of("news")),
+        Argument("month", "backfill one month through the sitemap index", month),
+        Argument("rss", "read RFI's own RSS feeds instead of the listings", flag, default=False),
+    )
+    exclusive_arguments = (("sitemap", "month", "rss"),)
+    edition: str
+    pages: int | None
+    since: str | None
+    listings: list[str]
+    columns: list[str]
+    sitemap: str | None
+    month: str | None
+    rss: bool
+    origin = ""
+    max_pages = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if edition not in ("cn", "tw"):
-            raise ValueError(f"-a edition must be cn or tw, not {edition!r}")
-        self.edition = edition
-        self.pages_arg = pages
-        self.since: str | None = None
-        if since:
-            try:
-                self.since = date.fromisoformat(since).isoformat()
-            except ValueError:
-                raise ValueError(f"-a since must be YYYY-MM-DD, not {since!r}") from None
-        if sitemap not in (None, "", "news"):
-            raise ValueError(f"-a sitemap knows only 'news', not {sitemap!r}")
-        if month and not ((match := _MONTH_RE.match(month)) and 1 <= int(match.group(2)) <= 12):
-            raise ValueError(f"-a month must be YYYY-MM, not {month!r}")
-        self.month = month or None
-        chosen = [
-            name for name, on in (("sitemap", bool(sitemap)), ("month", bool(month)), ("rss", flag_argument(rss))) if on
-        ]
-        if len(chosen) > 1:
-            raise ValueError(f"choose one of -a sitemap, -a month, -a rss (got {', '.join(chosen)})")
-        self.mode = chosen[0] if chosen else "listings"
-        self.listings_arg = _split(listings)
-        self.columns = _split(columns)
-        self.origin = ""
-        self.max_pages = 0
+        self.mode = next((name for name in ("sitemap", "month", "rss") if getattr(self, name)), "listings")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.origin = settings.get("RFI_ORIGIN").rstrip("/")
-        pages = spider.pages_arg if spider.pages_arg is not None else settings.get("RFI_PAGES")
-        try:
-            spider.max_pages = int(pages)
-        except (TypeError, ValueError):
-            raise ValueError(f"-a pages must be a whole number, not {pages!r}") from None
-        if spider.max_pages < 1:
-            raise ValueError("-a pages must be at least 1")
+        spider.max_pages = spider.pages or whole_number(str(settings.get("RFI_PAGES")))
         return spider
 
     # --- Where the links come from -----------------------------------------------------------------------
 
     def listing_paths(self) -> list[str]:
-        paths = self.listings_arg or list(self.settings.getdict("RFI_LISTINGS").get(self.edition, []))
+        paths = list(self.listings) or list(self.settings.getdict("RFI_LISTINGS").get(self.edition, []))
         column_section = self.settings.getdict("RFI_COLUMN_SECTION").get(self.edition)
         paths += [f"/{self.edition}/{column_section}/{column}/" for column in self.columns]
         return paths
@@ -257,13 +241,39 @@ class RfiSpider(scrapy.Spider):
     def source_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
-        self.logger.warning("%s: could not read this source of links: %s", request.url, failure.getErrorMessage())
+        self.logger.warning("%s: could not read this source of links: %s", request.url, failure_message(failure))
         self.crawler.stats.inc_value(f"rfi_news/source/failed/{reason}")
 
     # --- Article pages ------------------------------------------------------------------------------------
 
+    @classmethod
+    def handles_request(cls, request: scrapy.Request) -> bool:
+        """``scrapy parse https://www.rfi.fr/cn/…`` picks this spider."""
+        return is_rfi_url(request.url)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A page given by hand (``scrapy parse URL``): an article page gives its record, a listing its articles.
+
+        @fixture tests/fixtures/rfi/cn_article_2025-11-30_politics_pretty.html https://www.rfi.fr/cn/%E6%94%BF%E6%B2%BB/20251130-%E5%8F%B0%E6%B9%BE%E5%A2%9E%E5%8A%A0400%E4%BA%BF%E7%BE%8E%E5%85%83%E5%9B%BD%E9%98%B2%E5%BC%80%E6%94%AF-%E5%8A%A0%E9%80%9F%E9%83%A8%E7%BD%B2t-dome%E9%98%B2%E7%A9%BA%E7%B3%BB%E7%BB%9F
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes url title published paragraphs language
+        """
+        url = response.meta.get(ARTICLE_URL_META) or response.url
+        if is_article_url(url):
+            yield from self.parse_article(response)
+        else:
+            yield from self.parse_listing(response, listing_url=canonical_url(url), page=1)
+
     def parse_article(self, response: Response) -> Iterator[Any]:
-        article_url = response.meta[ARTICLE_URL_META]
+        """One article page, one record. The crawl's request says the article's canonical URL; a page fetched by
+        hand (``scrapy parse --callback parse_article``) is its own.
+
+        @fixture tests/fixtures/rfi/cn_article_2022-02-06_press-review.html https://www.rfi.fr/cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/%E6%B3%95%E5%9B%BD%E6%8A%A5%E7%BA%B8%E6%91%98%E8%A6%81/20220206-x
+        @returns items 1 1
+        @scrapes url title published paragraphs
+        """
+        article_url = response.meta.get(ARTICLE_URL_META) or canonical_url(response.url)
         if not isinstance(response, TextResponse):
             self.logger.warning("%s: not an HTML page (%s)", response.url, response.headers.get("Content-Type"))
             self.crawler.stats.inc_value("rfi_news/page/not_html")
@@ -279,4 +289,4 @@ class RfiSpider(scrapy.Spider):
         if is_robots_refusal(failure):
             self.logger.info("%s: disallowed by robots.txt; not fetched", request.url)
         elif not is_dropped(failure):  # a dropped request was logged (and counted) where it was dropped
-            self.logger.warning("%s: article page failed (%s): %s", request.url, reason, failure.getErrorMessage())
+            self.logger.warning("%s: article page failed: %s", request.url, failure_message(failure))
