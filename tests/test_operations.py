@@ -220,7 +220,12 @@ def test_spiders_command_lists_every_spider_with_its_arguments() -> None:
     assert "    -a path=<existing path>  an archive item, or a folder walked for *.md and *.txt (required)" in lines
     assert "    -a follow=<flag>  also fetch each item's article page and use its text (default False)" in lines
     assert "    -a edition=<cn|tw>  cn (simplified) or tw (traditional) (default 'cn')" in lines
-    assert [line.split(":")[0] for line in lines if line and not line.startswith(" ")] == ["archive", "feedx", "rfi"]
+    assert [line.split(":")[0] for line in lines if line and not line.startswith(" ")] == [
+        "archive",
+        "feedx",
+        "rfi",
+        "warc",
+    ]
 
 
 # --- The report's place -------------------------------------------------------------------------------------

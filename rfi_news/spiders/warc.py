@@ -39,6 +39,7 @@ from rfi_news.middlewares import ARTICLE_URL_META
 from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url
 from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
+from rfi_news.spiders.arguments import Argument, ArgumentError, DeclaredArguments, existing_path
 from rfi_news.spiders.base import article_from_feed_item, record_from_page
 from rfi_news.warc import ARTICLE_URL_FIELD, FOLLOW_FIELD, RUN_FIELD, SPIDER_FIELD
 from rfi_news.warc.reading import WarcRecord, read_warc
@@ -69,8 +70,12 @@ class Run:
     followed: set[str] = field(default_factory=set)
 
 
-class WarcSpider(scrapy.Spider):
+class WarcSpider(DeclaredArguments, scrapy.Spider):
+    """The records of captured crawls, made again from their WARC files, offline."""
+
     name = "warc"
+    arguments = (Argument("path", "a .warc.gz (or .warc) file, or a folder of them", existing_path, required=True),)
+    path: Path
     decoding: HttpCompressionMiddleware
 
     @classmethod
@@ -79,17 +84,18 @@ class WarcSpider(scrapy.Spider):
         # Local files: no politeness delay to keep (robots.txt is never asked for data: URLs).
         settings.setdict({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}, priority="spider")
 
-    def __init__(self, path: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not path:
-            raise ValueError("the warc spider needs -a path=FILE_OR_FOLDER (of .warc.gz files)")
-        self.root = Path(path)
-        if not self.root.exists():
-            raise ValueError(f"WARC path does not exist: {self.root}")
         self.files: list[Path] = []
         self.run: Run | None = None
 
+    @property
+    def root(self) -> Path:
+        return self.path
+
     async def start(self) -> AsyncIterator[Any]:
+        if self.path is None:
+            raise ArgumentError("the warc spider needs -a path=FILE_OR_FOLDER (of .warc.gz files)")
         # The decoding the live crawl's answers went through (Content-Encoding), with its DOWNLOAD_MAXSIZE bound.
         self.decoding = HttpCompressionMiddleware.from_crawler(self.crawler)
         self.files = iter_warc_files(self.root)
