@@ -1,7 +1,8 @@
 """The egg that ``scrapyd-deploy`` builds and uploads to Scrapyd.
 
-Scrapyd finds the project's settings through the ``scrapy`` entry point, and imports everything from inside the
-egg (a zip file): package data is read with ``pkgutil.get_data``, never through ``__file__``.
+Scrapyd finds the project's settings through the ``scrapy`` entry point (declared in pyproject.toml with the
+dependencies and the ``rfi-news`` command), and imports everything from inside the egg (a zip file): package data
+is read with ``pkgutil.get_data``, never through ``__file__``. ``pip install .`` builds from pyproject.toml too.
 """
 
 import re
@@ -24,6 +25,5 @@ setup(
     version=version(),
     packages=find_packages(exclude=["tests", "tests.*"]),
     package_data={"rfi_news": ["schemas/*.json"]},
-    entry_points={"scrapy": ["settings = rfi_news.settings"]},
     zip_safe=True,
 )

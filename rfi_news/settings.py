@@ -51,6 +51,8 @@ ITEM_PIPELINES = {
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(RECORD_FIELDS)
 FEED_EXPORT_INDENT = None
+# CSV (-o out.csv): a list field is one cell, one entry per line (rfi_news/exporters.py); JSON formats as Scrapy's.
+FEED_EXPORTERS = {"csv": "rfi_news.exporters.CsvRecordExporter"}
 LOG_FORMATTER = "rfi_news.logformatter.RecordLogFormatter"
 LOG_LEVEL = "INFO"
 
@@ -64,7 +66,9 @@ EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,  # before StatsFile, so the stats file has the verdict
     "rfi_news.extensions.StatsFile": 900,  # on only when STATS_FILE names a file
     "rfi_news.extensions.HealthSummary": 910,
+    "rfi_news.progress.Progress": 920,  # done / total, rate, ETA every RFI_PROGRESS_INTERVAL seconds
 }
+RFI_PROGRESS_INTERVAL = 60  # seconds; 0 switches the progress lines off
 STATS_FILE = None
 
 # --- rfi.fr spider, sitemaps, feed + page, a site that pushes back (issue 3) ---------------------------------

@@ -350,7 +350,13 @@ def test_a_stopped_backfill_resumes_with_jobdir(tmp_path: Path) -> None:
     assert 10 <= len(stopped.records) < 48
     resumed = run_crawl("archive", tmp_path / "run2", args={"path": str(ARCHIVE_DIR)}, settings=jobdir)
     assert resumed.returncode == 0, resumed.log
-    assert "Resuming after" in resumed.log
+    # How far along it starts: the files the stopped run read, of the 48 under the path (issue 11).
+    read_before = stopped.stats["rfi_news/archive/files"]
+    assert f": {read_before} of 48 files read before ({100 * read_before / 48:.1f}%), {48 - read_before} to go" in (
+        resumed.log
+    )
+    assert resumed.stats["rfi_news/progress/done_before"] == read_before
+    assert "INFO: Progress: 48 of 48 files (100.0%)" in resumed.log
     urls = Counter(record["url"] for record in stopped.records + resumed.records)
     assert len(urls) == 48
     assert set(urls.values()) == {1}

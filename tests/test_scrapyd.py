@@ -230,6 +230,14 @@ def test_archive_job_gives_the_records_of_the_command_line(deployed: Scrapyd, ar
     deployed.wait_finished(job)
     log = deployed.job_log("archive", job)
     assert "Spider closed (finished)" in log, log[-3000:]
+    # The job's outcome: the log's last lines are the verdict and the report beside the job's records.
+    verdict, report_line = log.rstrip().splitlines()[-2:]
+    assert verdict.endswith(
+        "INFO: rfi-news archive: HEALTHY (exit 0). 48 record(s) written, 0 dropped, finish reason finished."
+    )
+    report = deployed.workdir / report_line.removeprefix("  report: ")
+    assert report.parent == deployed.workdir / "output" / "archive"
+    assert json.loads(report.read_text(encoding="utf-8"))["status"] == "healthy"
 
     records = deployed.records("archive")
     links = [archive_link(path) for path in sorted(ARCHIVE_DIR.glob("*.md"))]

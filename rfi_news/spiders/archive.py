@@ -21,11 +21,13 @@ import scrapy
 from scrapy.settings import BaseSettings
 
 from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
+from rfi_news.progress import DONE_BEFORE_STAT, TOTAL_STAT
 from rfi_news.spiders.arguments import Argument, ArgumentError, DeclaredArguments, existing_path
 from rfi_news.spiders.base import article_from_feed_item
 
 ARCHIVE_SUFFIXES = (".md", ".txt")
 STATE_KEY = "archive_last_file"
+FILES_READ_KEY = "archive_files_read"
 BATCH_URL = "data:,"  # no download: the batch's files are read by the callback
 
 
@@ -56,6 +58,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
     """Saved feed items, one file each (Markdown archives): a backfill of years."""
 
     name = "archive"
+    progress_unit = "files"
     arguments = (
         Argument(
             "path",
@@ -85,8 +88,21 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             raise ArgumentError("the archive spider needs -a path=FILE_OR_FOLDER")
         state: dict[str, Any] | None = getattr(self, "state", None)
         resume_after = state.get(STATE_KEY) if state else None
+        # The run's total for the progress lines (rfi_news.progress), and how far a resumed run starts: the files
+        # the stopped run read (its batches still queued in JOBDIR are read again by this one).
+        total = sum(1 for _ in iter_archive_files(self.root))
+        done_before = int(state.get(FILES_READ_KEY, 0)) if state else 0
+        self.crawler.stats.set_value(TOTAL_STAT, total)
+        self.crawler.stats.set_value(DONE_BEFORE_STAT, done_before)
         if resume_after:
-            self.logger.info("Resuming after %s", "/".join(resume_after))
+            self.logger.info(
+                "Resuming after %s: %d of %d files read before (%.1f%%), %d to go",
+                "/".join(resume_after),
+                done_before,
+                total,
+                100 * done_before / total if total else 100.0,
+                total - done_before,
+            )
         batch_size = max(1, self.crawler.settings.getint("ARCHIVE_BATCH_FILES"))
         batch: list[str] = []
         for file_path in iter_archive_files(self.root):
@@ -118,6 +134,9 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         @scrapes url title feed_published paragraphs source
         """
         self.crawler.stats.inc_value("rfi_news/archive/batches")
+        state: dict[str, Any] | None = getattr(self, "state", None)
+        if state is not None:  # saved with the job (JOBDIR) when the run stops: a resumed run starts from it
+            state[FILES_READ_KEY] = int(state.get(FILES_READ_KEY, 0)) + len(paths)
         for path in paths:
             item = self.read_file(Path(path))
             if item is not None:
