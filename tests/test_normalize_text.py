@@ -4,6 +4,7 @@ import pytest
 
 from rfi_news.normalize.text import (
     _MOJIBAKE_RUN_RE,
+    _is_cjk_or_cjk_punctuation,
     is_punctuation_only,
     normalize_text,
     repair_mojibake,
@@ -34,6 +35,43 @@ def test_zero_width_and_control_characters_are_removed() -> None:
 )
 def test_white_space_runs_become_one_space(raw: str, expected: str) -> None:
     assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "cjk"),
+    [
+        # Each range of _is_cjk_or_cjk_punctuation at both ends, and the code points just outside it.
+        (0x4DFF, False),  # Yijing hexagram: between Extension A and the Unified Ideographs
+        (0x4E00, True),
+        (0x9FFF, True),
+        (0xA000, False),  # Yi syllable
+        (0x33FF, False),
+        (0x3400, True),
+        (0x4DBF, True),
+        (0x4DC0, False),
+        (0xF8FF, False),  # private use
+        (0xF900, True),
+        (0xFAFF, True),
+        (0xFB00, False),  # Latin ligature ﬀ
+        (0x2FFF, False),
+        (0x3000, True),  # ideographic space
+        (0x303F, True),
+        (0x3040, False),  # Hiragana
+        (0xFEFF, False),
+        (0xFF00, True),
+        (0xFFEF, True),
+        (0xFFF0, False),
+        (0x2013, False),  # en dash: not GB2312 punctuation
+        (0x2014, True),  # em dash
+        (0x203B, True),  # reference mark ※
+        (0x203C, False),
+        (0x00B6, False),
+        (0x00B7, True),  # middle dot
+        (0x00B8, False),
+    ],
+)
+def test_cjk_ranges_of_the_mojibake_check(code: int, cjk: bool) -> None:
+    assert _is_cjk_or_cjk_punctuation(chr(code)) is cjk
 
 
 def test_gbk_mojibake_is_repaired() -> None:
@@ -107,6 +145,10 @@ def test_not_punctuation_only(text: str) -> None:
         ("RFI", None, "RFI"),
         # The column prefix of a 2022 column page's JSON-LD headline (rfi/cn_article_2022-02-06_press-review.html).
         ("法国报纸摘要 - 马克龙星期一在莫斯科与普京会面", "法国报纸摘要", "马克龙星期一在莫斯科与普京会面"),
+        # Both column affixes, and the site suffix after the column's.
+        ("法国报纸摘要 - 标题 - 法国报纸摘要 - RFI", "法国报纸摘要", "标题"),
+        # Only the first site suffix that matches is removed.
+        ("标题 - RFI - RFI", None, "标题 - RFI"),
         # Another column's name is not this page's prefix.
         ("要闻分析 - 马克龙星期一在莫斯科与普京会面", "法国报纸摘要", "要闻分析 - 马克龙星期一在莫斯科与普京会面"),
     ],

@@ -2,12 +2,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from rfi_news.normalize.times import UnparseableTime, format_utc, to_utc_string
+from rfi_news.normalize.times import (
+    UnparseableTime,
+    format_utc,
+    from_epoch_ms,
+    from_paris_date_line,
+    parse_timestamp,
+    to_utc_string,
+)
 
 
 @pytest.mark.parametrize(
@@ -94,3 +101,58 @@ def test_format_does_not_depend_on_the_machine_zone(machine_zone: str) -> None:
 def test_naive_datetime_is_refused() -> None:
     with pytest.raises(UnparseableTime):
         to_utc_string(datetime(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "30/12/2023 - 10:05",
+        "2025-11-30T09:32:10+01:00",
+        "Sat, 30 Dec 2023 10:15:01 +0100",
+        "Sat, 30 Dec 2023 09:15:01 -0000",
+        1703927701000,
+        datetime(2024, 7, 1, 2, 30, tzinfo=ZoneInfo("Europe/Paris")),
+    ],
+)
+def test_parsed_times_are_utc_whatever_the_machine_zone(machine_zone: str, raw: object) -> None:
+    parsed = parse_timestamp(raw)
+    assert parsed.utcoffset() == timedelta(0)
+    assert parsed.tzinfo == UTC
+
+
+def test_paris_date_line_and_epoch_ms_are_utc_datetimes(machine_zone: str) -> None:
+    assert from_paris_date_line("30/12/2023 - 10:05") == datetime(2023, 12, 30, 9, 5, tzinfo=UTC)
+    assert from_paris_date_line("30/12/2023 - 10:05").utcoffset() == timedelta(0)
+    moment = from_epoch_ms(1703927701999)
+    assert (moment, moment.microsecond, moment.utcoffset()) == (
+        datetime(2023, 12, 30, 9, 15, 1, tzinfo=UTC),
+        0,
+        timedelta(0),
+    )
+
+
+def test_an_aware_datetime_is_converted() -> None:
+    assert parse_timestamp(datetime(2024, 7, 1, 2, 30, tzinfo=ZoneInfo("Europe/Paris"))) == datetime(
+        2024, 7, 1, 0, 30, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("31/02/2023 - 10:00", "impossible date: '31/02/2023 - 10:00'"),
+        ("yesterday", "unknown timestamp form: 'yesterday'"),
+        ("2023-12-30T10:05:00", "timestamp without an offset: '2023-12-30T10:05:00'"),
+        (datetime(2024, 1, 1), "naive datetime"),
+        (None, "not a timestamp"),
+    ],
+)
+def test_unreadable_times_say_why(raw: object, message: str) -> None:
+    with pytest.raises(UnparseableTime) as raised:
+        to_utc_string(raw)
+    assert message in str(raised.value)
+
+
+def test_a_line_that_is_no_date_line_says_so() -> None:
+    with pytest.raises(UnparseableTime, match="not a DD/MM/YYYY - HH:MM date line: 'x'"):
+        from_paris_date_line("x")

@@ -71,16 +71,14 @@ def is_punctuation_only(text: str) -> bool:
 
 def strip_title_affixes(title: str, column: str | None = None) -> str:
     """Remove the site suffix; when the URL names a column, a ``" - <column>"`` suffix and a ``"<column> - "``
-    prefix (RFI puts the prefix on a column's JSON-LD ``headline`` and ``og:title``, the suffix on feed titles)."""
+    prefix (RFI puts the prefix on a column's JSON-LD ``headline`` and ``og:title``, the suffix on feed titles).
+
+    ``title`` is normalised text (single spaces, no space at either end), so what is left needs no trimming.
+    """
     for suffix in SITE_SUFFIXES:
         if title.endswith(suffix):
-            title = title[: -len(suffix)].rstrip()
+            title = title[: -len(suffix)]
             break
     if column:
-        column_suffix = f" - {column}"
-        if title.endswith(column_suffix):
-            title = title[: -len(column_suffix)].rstrip()
-        column_prefix = f"{column} - "
-        if title.startswith(column_prefix):
-            title = title[len(column_prefix) :].lstrip()
+        title = title.removesuffix(f" - {column}").removeprefix(f"{column} - ")
     return title
