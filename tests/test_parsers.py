@@ -124,11 +124,35 @@ class TestBodyReader:
             "<script>var x = 1;</script><style>p{}</style><noscript><p>x</p></noscript>",
             "<div><div>分享 :</div><div><a href='whatsapp://send?text=x'><span></span></a></div></div>",
             "<div>获取更多RSS：<br><a href='https://feedx.net'>https://feedx.net</a></div>",
+            # The author block of a feed item (zll0257-news_rfi_999973.md): its name goes to authors, not here.
+            '<div><div><div><div><span>作者：</span><a href="/cn/x/" title="流芳">流芳</a></div></div></div></div>',
+            # Related reading (dm-news_rfi_1040000.md), also after white space or a zero-width character.
+            '<p>延伸阅读：<a href="/cn/x">别的文章</a></p>',
+            "<p>\u00a0 \u200b延伸阅读：<a href='/cn/y'>另一篇</a></p>",
+            # Blocks with no words.
+            "<p>.</p>",
+            "<p> </p>",
+            "<p>\u00a0\u3000</p>",
+            "<li>——</li>",
+            "<h2>。…</h2>",
+            "<p>\u200b</p>",
+            "<p></p>",
         ],
     )
     def test_junk_is_left_out(self, junk: str) -> None:
         body = read_body(parse_fragment(f"<p>前</p>{junk}<p>后</p>"))
         assert body.paragraphs == ["前", "后"]
+
+    @pytest.mark.parametrize(
+        "text",
+        ["正文延伸阅读", "关于延伸阅读的说明", "A", "3", "_x", "，好。"],
+    )
+    def test_a_block_with_words_is_body_text(self, text: str) -> None:
+        assert read_body(parse_fragment(f"<p>{text}</p>")).paragraphs == [text]
+
+    def test_a_name_given_twice_is_read_twice_for_the_labels_pipeline_to_drop(self) -> None:
+        markup = '<div class="m-from-author"><a class="m-from-author__name" title="左依">左依</a></div>' * 2
+        assert read_body(parse_fragment(markup)).authors == ["左依", "左依"]
 
     def test_copyright_goes_to_credit(self) -> None:
         body = read_body(parse_fragment('<div><p>正文</p><p class="t-copyright">© 2021 AFP</p></div>'))

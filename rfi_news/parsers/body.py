@@ -7,12 +7,13 @@ authors, and it is the only code in the project that does.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 from lxml import html as lxml_html
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
+
+from rfi_news.normalize.text import ZERO_WIDTH, is_punctuation_only
 
 # Elements that hold a paragraph of text.
 BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"})
@@ -26,13 +27,14 @@ SKIPPED_ATTRIBUTE_PREFIXES = ("data-selfpromo-",)
 COPYRIGHT_CLASS = "t-copyright"
 AUTHOR_BLOCK_CLASS = "m-from-author"
 AUTHOR_NAME_CLASS = "m-from-author__name"
-# Labels that open blocks the feed adds around the body: the share links, the author block and feedx's footer.
-SHARE_LABEL = "分享 :"
-SHARE_LABEL_START = SHARE_LABEL.split()[0]
+# The label of a feed item's author block (``<div><span>作者：</span><a title=…>``). The feed's share block
+# (``<div>分享 :</div>``) and footer (``<div>获取更多RSS：``) need no rule: their labels are the own text of a
+# ``div``, which is no text block, and their links hold no text.
 AUTHOR_LABEL = "作者："
-FEED_FOOTER_LABEL = "获取更多RSS"
-
-_SPACE_RE = re.compile(r"\s+")
+# A related-reading line (``延伸阅读：<a>…</a>``) inside the body links elsewhere: it is not the article's text.
+RELATED_READING_PREFIX = "延伸阅读"
+# What may stand before that prefix in a raw block: white space (str.isspace) and zero-width characters.
+_LEADING_FILLER = "".join(chr(code) for code in range(0x3001) if chr(code).isspace()) + ZERO_WIDTH
 
 
 @dataclass
@@ -70,16 +72,6 @@ def parse_fragment(markup: str) -> HtmlElement:
 
 def _classes(element: HtmlElement) -> list[str]:
     return (element.get("class") or "").split()
-
-
-def _is_label_block(element: HtmlElement) -> bool:
-    """A feed-made block: the share links, the author line, feedx's footer."""
-    text = (element.text or "").lstrip()
-    if text.startswith((AUTHOR_LABEL, FEED_FOOTER_LABEL)):
-        return True
-    # ``分享 :`` has a space inside, which the markup may write as any run of white space: the white space is
-    # collapsed only in a text that opens like it (doing it for every paragraph was slow).
-    return text.startswith(SHARE_LABEL_START) and _SPACE_RE.sub(" ", text).strip() == SHARE_LABEL
 
 
 def is_skipped(element: HtmlElement) -> bool:
@@ -147,7 +139,7 @@ def _add_block_texts(block: HtmlElement, texts: list[str]) -> None:
 
 def _add_texts(element: HtmlElement, texts: list[str]) -> None:
     """Append the texts of ``element``'s blocks to ``texts``, in document order (empty ones included)."""
-    if is_skipped(element) or _is_label_block(element):
+    if is_skipped(element):
         return
     if element.tag in BLOCK_TAGS:
         if COPYRIGHT_CLASS not in _classes(element):
@@ -161,7 +153,8 @@ def _add_texts(element: HtmlElement, texts: list[str]) -> None:
 def read_authors(root: HtmlElement) -> list[str]:
     """Names in author blocks: a page's ``a.m-from-author__name``, a feed item's ``作者：`` line.
 
-    Each name is the link's ``title`` when it has one (the text is padded on pages), else its text.
+    Each name is the link's ``title`` when it has one (the text is padded on pages), else its text; a name given
+    twice is left for the labels pipeline to drop once normalised.
     """
     names: list[str] = []
     for element in root.iter(etree.Element):  # elements only: no comments
@@ -175,9 +168,15 @@ def read_authors(root: HtmlElement) -> list[str]:
             continue
         for link in candidates:
             name = link.get("title") or link.text_content()
-            if name and name.strip() and name not in names:
+            if name and name.strip():
                 names.append(name)
     return names
+
+
+def is_body_text(text: str) -> bool:
+    """True for a block's text that belongs in the paragraphs: it has words (not empty, not only punctuation:
+    ``.``, ``<p> </p>``) and it is no related-reading line."""
+    return not is_punctuation_only(text) and not text.lstrip(_LEADING_FILLER).startswith(RELATED_READING_PREFIX)
 
 
 def read_body(root: HtmlElement) -> BodyText:
@@ -189,7 +188,7 @@ def read_body(root: HtmlElement) -> BodyText:
     texts: list[str] = []
     _add_texts(root, texts)
     return BodyText(
-        paragraphs=[text for text in texts if text.strip()],
+        paragraphs=[text for text in texts if is_body_text(text)],
         credit=inline_text(credit_nodes[0]) if credit_nodes else None,
         authors=read_authors(root),
     )

@@ -9,14 +9,12 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from rfi_news.normalize.text import is_punctuation_only, normalize_text, strip_title_affixes
+from rfi_news.normalize.text import normalize_text, strip_title_affixes
 from rfi_news.normalize.times import UnparseableTime, format_utc, to_utc_string
 from rfi_news.normalize.urls import canonical_url, column_of, language_of, section_of
 from rfi_news.pipelines.base import CountingPipeline, origin_of
 
 logger = logging.getLogger(__name__)
-
-RELATED_READING_PREFIX = "延伸阅读"
 
 
 class UrlPipeline(CountingPipeline):
@@ -104,7 +102,9 @@ class LeadPipeline(CountingPipeline):
 
 
 class ParagraphsPipeline(CountingPipeline):
-    """Every paragraph normalised; empty, punctuation-only, related-reading, repeated ones dropped."""
+    """Every paragraph normalised; one that normalisation empties, one that repeats the lead or an earlier
+    paragraph, dropped. Which blocks are body text at all (no ads, no related reading, no punctuation-only
+    block…) is the body reader's rule (:func:`rfi_news.parsers.body.is_body_text`)."""
 
     concern = "paragraphs"
 
@@ -114,10 +114,8 @@ class ParagraphsPipeline(CountingPipeline):
         kept: list[str] = []
         for raw in adapter.get("paragraphs") or []:
             text = normalize_text(raw)
-            if is_punctuation_only(text):
+            if not text:
                 self.count("dropped/empty")
-            elif text.startswith(RELATED_READING_PREFIX):
-                self.count("dropped/related_reading")
             elif text == lead:
                 self.count("dropped/repeats_lead")
             elif text in kept:
