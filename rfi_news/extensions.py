@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -12,15 +11,12 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.serialize import ScrapyJSONEncoder
 
 from rfi_news.health import STATUS_STAT, SUMMARY_ON_STDERR_SETTING, SUMMARY_STAT, UNHEALTHY
 from rfi_news.state import CrawlState, StateLockedError, content_hash, crawl_state
 
 logger = logging.getLogger(__name__)
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 class StatsFile:
@@ -44,11 +40,11 @@ class StatsFile:
         return extension
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        stats = {key: _jsonable(value) for key, value in self.crawler.stats.get_stats().items()}
+        stats = dict(self.crawler.stats.get_stats())
         stats.setdefault("finish_reason", reason)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(json.dumps(stats, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8")
+        temporary.write_text(json.dumps(stats, cls=ScrapyJSONEncoder, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8")
         temporary.replace(self.path)
 
 

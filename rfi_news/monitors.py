@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.misc import load_object
+from scrapy.utils.serialize import ScrapyJSONEncoder
 from spidermon import MonitorSuite, monitors, settings
 from spidermon.contrib.scrapy.monitors import (
     ErrorCountMonitor,
@@ -323,8 +324,8 @@ class HealthReport(Action):
             "classes": ordered_classes(entries),
             "failed": failed,
             "finish_reason": stats.get("finish_reason"),
-            "start_time": _jsonable(stats.get("start_time")),
-            "finish_time": _jsonable(stats.get("finish_time")),
+            "start_time": stats.get("start_time"),
+            "finish_time": stats.get("finish_time"),
             "figures": health.run_figures(stats),
             "monitors": entries,
         }
@@ -333,7 +334,7 @@ class HealthReport(Action):
                 crawler.settings.get("RFI_REPORT_FILE"), feed_uris(crawler), uri_params(self.data.spider, stats)
             )
             if path is not None:
-                write_atomically(path, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+                write_atomically(path, json.dumps(report, cls=ScrapyJSONEncoder, ensure_ascii=False, indent=1) + "\n")
         except (OSError, ValueError, KeyError) as exc:
             # A scheduler that reads the report must not take a missing one for a healthy run.
             logger.error("Could not write the run's report: %s", exc)
@@ -373,10 +374,6 @@ def write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 class RunHealthSuite(MonitorSuite):

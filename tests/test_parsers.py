@@ -84,6 +84,8 @@ class TestItemReader:
 
     def test_empty_description(self) -> None:
         assert read_item_html("").paragraphs == []
+        # Text with no element at all: no head to take, no block to read.
+        assert (read_item_html("只有文字").lead, read_item_html("只有文字").paragraphs) == (None, [])
 
     @pytest.mark.parametrize(
         ("url", "usable"),
@@ -92,11 +94,15 @@ class TestItemReader:
             ("data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", False),
             ("Array", False),
             ("", False),
+            ("   ", False),
+            (None, False),
+            (" Array ", False),
             ("https://s.rfi.fr/media/display/x/w:1280/p:16x9/a.jpg", True),
+            (" https://s.rfi.fr/media/display/x/w:1280/p:16x9/a.jpg\n", True),
         ],
     )
-    def test_usable_image(self, url: str, usable: bool) -> None:
-        assert (usable_image(url) is not None) is usable
+    def test_usable_image(self, url: str | None, usable: bool) -> None:
+        assert usable_image(url) == (url.strip() if usable and url else None)
 
 
 class TestBodyReader:
@@ -107,6 +113,47 @@ class TestBodyReader:
     def test_a_block_holding_blocks_gives_way_to_them(self) -> None:
         body = read_body(parse_fragment("<blockquote>引言<p>第一段</p>中间<p>第二段</p></blockquote>"))
         assert body.paragraphs == ["引言", "第一段", "中间", "第二段"]
+
+    @pytest.mark.parametrize(
+        ("markup", "paragraphs"),
+        [
+            # A block holding blocks, with no text of its own: only its blocks.
+            ("<blockquote><p>一</p><p>二</p></blockquote>", ["一", "二"]),
+            # Its loose inline text between the blocks: joined with no separator, <br> a space, skipped tags empty,
+            # a comment nothing (its tail kept).
+            ("<blockquote>前<span>中</span>后<p>段</p></blockquote>", ["前中后", "段"]),
+            ("<blockquote><span>中</span><p>段</p></blockquote>", ["中", "段"]),
+            ("<blockquote>前<br>后<p>段</p></blockquote>", ["前 后", "段"]),
+            ("<blockquote>前<script>x()</script>后<p>段</p></blockquote>", ["前后", "段"]),
+            ("<blockquote>前<!-- c -->后<p>段</p></blockquote>", ["前后", "段"]),
+            # A list item holding one nested list: the item's text, then the nested items.
+            ("<ul><li>项<ul><li>子项</li></ul></li></ul>", ["项", "子项"]),
+            # Inline <strong>/<a> inside a plain paragraph are part of it, not paragraphs of their own.
+            ("<p>前<strong>强调</strong><a href='/cn/x'>链接</a>后</p>", ["前强调链接后"]),
+            ("<div><p>前<strong>强调</strong>后</p><p>二</p></div>", ["前强调后", "二"]),
+        ],
+    )
+    def test_blocks_and_their_inline_text(self, markup: str, paragraphs: list[str]) -> None:
+        assert read_body(parse_fragment(markup)).paragraphs == paragraphs
+
+    @pytest.mark.parametrize(
+        ("markup", "authors"),
+        [
+            # A page's author link: its title, not its padded text.
+            ('<div class="m-from-author"><a class="m-from-author__name" title="左依">\n 左依 \n</a></div>', ["左依"]),
+            # A feed item's 作者： line, its label after white space: the links beside it, title else text.
+            ('<div><span>\n 作者：</span><a title="流芳">x</a><a>珍妮特</a></div>', ["流芳", "珍妮特"]),
+            # A comment that reads like the label is no author block.
+            ('<div><!--作者：--><a title="某人">某人</a></div>', []),
+            # The label inside a page's author block: its names come from their class, once.
+            (
+                '<div class="m-from-author"><span>作者：</span><a class="m-from-author__name" title="左依">左依</a></div>',
+                ["左依"],
+            ),
+        ],
+    )
+    def test_authors(self, markup: str, authors: list[str]) -> None:
+        assert read_body(parse_fragment(markup)).authors == authors
 
     def test_lists_and_headings(self) -> None:
         body = read_body(parse_fragment("<h2>小标题</h2><ul><li>一</li><li>二</li></ul>"))

@@ -36,7 +36,8 @@ UNIT_TESTS = (
     "tests/test_listing_parser.py",
     "tests/test_merge.py",
     "tests/test_pipelines.py",
-    "tests/test_unit_mutation_targets.py",
+    "tests/test_item_records.py",
+    "tests/test_items.py",
 )
 MODULES = sorted(
     str(path.relative_to(PROJECT_ROOT))
