@@ -44,7 +44,9 @@ class StatsFile:
         stats.setdefault("finish_reason", reason)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(json.dumps(stats, cls=ScrapyJSONEncoder, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8")
+        temporary.write_text(
+            json.dumps(stats, cls=ScrapyJSONEncoder, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8"
+        )
         temporary.replace(self.path)
 
 

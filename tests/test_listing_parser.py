@@ -6,6 +6,9 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
+
+from rfi_news.errors import InvalidInput
 from rfi_news.normalize.urls import article_date, canonical_url, is_article_url, on_origin
 from rfi_news.parsers.listing import page_number, parse_listing
 
@@ -105,3 +108,102 @@ def test_each_card_is_read_by_one_markup():
 
     assert set(markups(PRESS_REVIEW_2022)) == {Card2020.__name__}
     assert set(markups(HOME_2025)) == {Card2024.__name__, NewsFeedItem.__name__}
+
+
+# --- Each card markup on hand-written cards in its real shape (dates chosen unlike the URLs' own). ---
+
+CARD_2020 = """<div class="m-item-list-article" data-article-list>
+<a href="/cn/中国/20220213-x" data-article-item-link><div class="article__infos">
+<div class="article__metadata"><div class="article__date">14/02/2022</div></div>
+<p class="article__title "><span class="article__type"><svg><title>视频</title></svg></span>二〇二〇 卡片</p>
+</div></a></div>"""
+CARD_2024 = """<div class="m-item-list-article " data-article-list>
+<a class="m-item-image" href="/cn/国际/20251130-y" data-article-item-link aria-hidden="true"></a>
+<div class="article__infos"><div class="article__title ">
+<a href="/cn/国际/20251130-y" data-article-item-link><h2 aria-level="3">二〇二四 卡片</h2></a></div>
+<time datetime="2025-12-01T00:10:00+01:00"></time></div></div>"""
+NEWS_FEED = """<div class="m-item-news-feed"><div class="news__metadata__time">
+<time datetime="2025-11-29T23:59:00+01:00">23:59</time></div>
+<div class="news__content__title"><a href="https://www.rfi.fr/cn/国际报道/20251130-z"><h2>滚动 新闻</h2></a></div></div>"""
+
+
+def listing_of(body: str, url: str = "https://www.rfi.fr/cn/中国/") -> list[tuple[str, str | None, str | None, str]]:
+    listing = parse_listing(f"<html><body>{body}</body></html>", url)
+    return [(unquote(a.url), a.title, a.date, a.kind) for a in listing.articles]
+
+
+def test_each_markup_reads_its_own_title_and_date():
+    assert listing_of(CARD_2020 + CARD_2024 + NEWS_FEED) == [
+        ("https://www.rfi.fr/cn/中国/20220213-x", "二〇二〇 卡片", "2022-02-14", "card"),
+        ("https://www.rfi.fr/cn/国际/20251130-y", "二〇二四 卡片", "2025-12-01", "card"),
+        ("https://www.rfi.fr/cn/国际报道/20251130-z", "滚动 新闻", "2025-11-29", "news-feed"),
+    ]
+
+
+def test_a_card_without_a_date_of_its_own_takes_the_urls():
+    card = CARD_2020.replace('<div class="article__metadata"><div class="article__date">14/02/2022</div></div>', "")
+    assert listing_of(card)[0][2] == "2022-02-13"
+    assert listing_of(CARD_2024.replace("<time datetime=", "<time data-x="))[0][2] == "2025-11-30"
+
+
+def test_a_2020_card_with_a_time_reads_its_datetime_first():
+    card = CARD_2020.replace("</p>", '</p><time datetime="2022-02-15T10:00:00+00:00"></time>')
+    assert listing_of(card)[0][2] == "2022-02-15"
+
+
+def test_a_loose_card_link_still_names_an_article():
+    loose = '<a href="/cn/法国/20240131-w" data-article-item-link><p class="article__title">散落 链接</p></a>'
+    assert listing_of(loose) == [("https://www.rfi.fr/cn/法国/20240131-w", "散落 链接", "2024-01-31", "card")]
+
+
+def test_sponsored_links_are_skipped_wherever_they_stand():
+    sponsored = f'<aside data-org-type="aside-content--sponsors">{CARD_2024}</aside>'
+    loose = '<a href="/cn/法国/20240131-w" data-article-item-link>散落</a>'
+    assert listing_of(sponsored + f'<aside data-org-type="aside-content--sponsors">{loose}</aside>') == []
+
+
+def test_links_are_resolved_against_the_listing_and_other_hosts_left_out():
+    cards = (
+        '<a href="20240131-w" data-article-item-link>相对</a>'
+        '<a href="https://savoirs.rfi.fr/cn/法国/20240131-v" data-article-item-link>别处</a>'
+        '<a href="/cn/关键词/法国/" data-article-item-link>标签</a>'
+        "<a data-article-item-link>无链接</a>"
+    )
+    assert [entry[0] for entry in listing_of(cards, "https://www.rfi.fr/cn/法国/")] == [
+        "https://www.rfi.fr/cn/法国/20240131-w"
+    ]
+
+
+def test_pagination_in_page_order_each_once_rfi_links_only():
+    pager = (
+        '<ol class="m-pagination">'
+        '<li><a class="m-pagination__item__link" href="/cn/中国/10/#pager">10</a></li>'
+        '<li><a class="m-pagination__item__link" href="/cn/中国/2/#pager">2</a></li>'
+        '<li><a class="m-pagination__item__link" href="/cn/中国/#pager">1</a></li>'
+        '<li><a class="m-pagination__item__link" href="/cn/中国/2/">2</a></li>'
+        '<li><a class="m-pagination__item__link" href="https://example.org/cn/中国/3/">3</a></li>'
+        "</ol>"
+    )
+    listing = parse_listing(f"<html><body>{pager}</body></html>", "https://www.rfi.fr/cn/中国/")
+    assert paths(listing.pages) == ["/cn/中国/", "/cn/中国/2/", "/cn/中国/10/"]
+    assert paths([listing.page_url(10) or ""]) == ["/cn/中国/10/"]
+
+
+def test_bytes_are_read_as_utf8_and_a_bad_byte_costs_only_itself():
+    html = f"<html><body>{CARD_2024}</body></html>".encode().replace("卡片".encode(), b"\xff")
+    assert [a.title for a in parse_listing(html, "https://www.rfi.fr/cn/").articles] == ["二〇二四 \ufffd"]
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "reason"),
+    [
+        (None, "https://www.rfi.fr/cn/", "not_text"),
+        ("<p>x</p>", None, "not_text"),
+        ("a\ud800b", "https://www.rfi.fr/cn/", "unparseable_listing"),
+    ],
+)
+def test_what_is_no_listing_raises_invalid_input(html: object, url: object, reason: str):
+    with pytest.raises(InvalidInput) as raised:
+        parse_listing(html, url)  # type: ignore[arg-type]
+    assert raised.value.reason == reason
+    assert str(raised.value).startswith(f"{reason.replace('_', ' ')}: ")
