@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 
 from scrapy.settings import BaseSettings
+
+from rfi_news.distributed import redis_url_of
 
 OUTPUT_DIR_SETTING = "RFI_OUTPUT_DIR"
 
@@ -13,7 +16,9 @@ class DefaultOutput:
     """A run given no output (no ``-o``/``-O``, no ``FEEDS``) writes a file of its own.
 
     ``<RFI_OUTPUT_DIR>/<spider>/<start time, UTC>.jsonl``: ``RFI_OUTPUT_DIR`` is a setting or an environment
-    variable, default ``output``. A run that emits nothing writes no file. It cannot be a plain ``FEEDS`` in
+    variable, default ``output``. In distributed mode (``RFI_REDIS_URL``) the name also has the host and the
+    process id, ``<start time>.<host>-<pid>.jsonl``: workers started in the same second on one machine must not
+    write the same file. A run that emits nothing writes no file. It cannot be a plain ``FEEDS`` in
     settings.py: Scrapy merges ``-O out.jsonl`` into ``FEEDS`` instead of replacing it, so every run would also
     write the default file.
     """
@@ -22,5 +27,8 @@ class DefaultOutput:
         if settings.getdict("FEEDS") or not settings.getbool("RFI_DEFAULT_OUTPUT", True):
             return
         directory = settings.get(OUTPUT_DIR_SETTING) or os.environ.get(OUTPUT_DIR_SETTING) or "output"
-        feed = {f"{directory}/%(name)s/%(time)s.jsonl": {"format": "jsonlines", "store_empty": False}}
+        name = "%(time)s"
+        if redis_url_of(settings):
+            name += f".{socket.gethostname()}-{os.getpid()}"
+        feed = {f"{directory}/%(name)s/{name}.jsonl": {"format": "jsonlines", "store_empty": False}}
         settings.set("FEEDS", feed, priority="addon")

@@ -14,7 +14,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.serialize import ScrapyJSONEncoder
 
 from rfi_news.health import STATUS_STAT, SUMMARY_ON_STDERR_SETTING, SUMMARY_STAT, UNHEALTHY
-from rfi_news.state import CrawlState, StateLockedError, content_hash, crawl_state
+from rfi_news.state import CrawlStateBackend, StateLockedError, content_hash, crawl_state
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class CrawlStateKeeper:
     Scrapy sends after the last ``store()``): an article counts as emitted only once its line is on disk.
     """
 
-    def __init__(self, crawler: Crawler, state: CrawlState) -> None:
+    def __init__(self, crawler: Crawler, state: CrawlStateBackend) -> None:
         self.crawler = crawler
         self.state = state
 

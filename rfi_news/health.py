@@ -16,7 +16,15 @@ from urllib.request import url2pathname
 # The incremental mode's contract (issue 4, docs/scheduling.md): a run that skipped articles it already has counts
 # them here, and a feed that answered 304 Not Modified counts there. With zero records, such a run is
 # "incremental, nothing new", not broken.
-INCREMENTAL_STATS = ("rfi_news/state/unchanged", "rfi_news/state/skipped", "rfi_news/feed/not_modified")
+# In distributed mode (docs/distributed.md) a worker may find all of its work done by the others: its start
+# requests were already in the shared frontier, or another worker reads the feed.
+INCREMENTAL_STATS = (
+    "rfi_news/state/unchanged",
+    "rfi_news/state/skipped",
+    "rfi_news/feed/not_modified",
+    "rfi_news/distributed/already_seen",
+    "rfi_news/distributed/feed_read_elsewhere",
+)
 
 # Answers that are not HTTP: the archive spider's batches of local files, each a queued ``data:`` request.
 LOCAL_ANSWER_STATS = ("rfi_news/archive/batches",)

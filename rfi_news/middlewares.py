@@ -20,7 +20,7 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
-from rfi_news.state import CrawlState, crawl_state
+from rfi_news.state import CrawlStateBackend, crawl_state
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ class KnownArticleMiddleware:
     A run with nothing new then fetches only feeds and listing pages. Off when ``RFI_STATE_DIR`` is unset.
     """
 
-    def __init__(self, stats: StatsCollector, state: CrawlState) -> None:
+    def __init__(self, stats: StatsCollector, state: CrawlStateBackend) -> None:
         self.stats = stats
         self.state = state
 

@@ -47,6 +47,7 @@ ITEM_PIPELINES = {
     "rfi_news.pipelines.SchemaValidationPipeline": 850,  # after the validation, before a record claims its url
     "rfi_news.pipelines.DeduplicationPipeline": 900,  # only valid records claim a url
     "rfi_news.pipelines.IncrementalPipeline": 950,  # state on only: after the deduplication, only valid, unique records
+    "rfi_news.distributed.pipelines.ClaimPipeline": 960,  # RFI_REDIS_URL only: last, the worker claims what it emits
 }
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(RECORD_FIELDS)
@@ -62,6 +63,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REMOTE_CONTROL_ENABLED = False
 
 EXTENSIONS = {
+    "rfi_news.distributed.extension.DistributedWorker": 50,  # RFI_REDIS_URL only: joins before the state opens
     "rfi_news.extensions.CrawlStateKeeper": 100,  # state on only: opens (locks) the state first, commits it last
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,  # before StatsFile, so the stats file has the verdict
     "rfi_news.extensions.StatsFile": 900,  # on only when STATS_FILE names a file
@@ -122,6 +124,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "rfi_news.middlewares.RetryAfterMiddleware": 550,  # in Scrapy's RetryMiddleware's place
     "rfi_news.middlewares.BlockedSiteMiddleware": 560,  # sees each answer before the retry does
+    # RFI_REDIS_URL only: after HttpCacheMiddleware (a cached answer needs no slot on the host), before the WARC
+    # capture (which records the request as it is sent, after the wait).
+    "rfi_news.distributed.politeness.SharedPolitenessMiddleware": 940,
     # RFI_WARC_DIR on only; last before the download handler (after HttpCacheMiddleware's 900): it sees each request
     # as sent and each answer as received, before the redirect, retry and decompression middlewares act on it.
     "rfi_news.warc.capture.WarcCaptureMiddleware": 950,
@@ -194,5 +199,16 @@ FEED_STORAGES = {
 # state of what was done are kept (and a JOBDIR run resumes). Raise them, or set 0, for a long backfill.
 CLOSESPIDER_TIMEOUT = 3600
 MEMUSAGE_LIMIT_MB = 1024
+# --- Distributed mode: several workers share one crawl through Redis (docs/distributed.md) -------------------
+# Off unless RFI_REDIS_URL (this setting or the environment variable), e.g. redis://:PASSWORD@10.0.0.5:6379/0,
+# names a Redis server. Then the rfi spider's frontier, every spider's crawl state and the per-host politeness
+# live there (rfi_news/distributed/). Keys are under RFI_REDIS_PREFIX.
+RFI_REDIS_URL = None
+RFI_REDIS_PREFIX = "rfi_news"
+RFI_REDIS_HEARTBEAT = 5.0  # seconds between a worker's heartbeats
+RFI_REDIS_WORKER_TTL = 30.0  # a worker not heard of for this long is gone (killed): its claims can be taken
+RFI_REDIS_POLITENESS = True  # per-host delay, concurrency, Retry-After and 403 block for the whole crawl
+RFI_REDIS_BLOCK_SECONDS = 3600  # how long a host that refused BLOCKED_AFTER requests in a row stays blocked
+
 # The archive spider reads its files in batches of this many (one queued request each; see spiders/archive.py).
 ARCHIVE_BATCH_FILES = 100

@@ -22,11 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Self
+from typing import IO, Any, Protocol, Self
 from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+
+from rfi_news.distributed.connection import redis_url_of
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,23 @@ class StateLockedError(RuntimeError):
 class FeedValidators:
     etag: str | None
     last_modified: str | None
+
+
+class CrawlStateBackend(Protocol):
+    """What the pipeline, the middleware, the spiders and the keeper use of a state: :class:`CrawlState` (SQLite,
+    one machine) or :class:`rfi_news.distributed.state.RedisCrawlState` (several workers, ``RFI_REDIS_URL``)."""
+
+    committed: bool
+
+    @property
+    def path(self) -> Any: ...  # where the state is, for the log
+    def knows(self, url: str) -> bool: ...
+    def article_hash(self, url: str) -> str | None: ...
+    def record_article(self, url: str, digest: str, updated: str | None) -> None: ...
+    def feed_validators(self, url: str) -> FeedValidators | None: ...
+    def record_feed(self, url: str, validators: FeedValidators) -> None: ...
+    def commit(self) -> None: ...
+    def close(self) -> None: ...
 
 
 class CrawlState:
@@ -160,18 +179,24 @@ class CrawlState:
         self.close()
 
 
-_STATES: WeakKeyDictionary[Crawler, CrawlState | None] = WeakKeyDictionary()
+_STATES: WeakKeyDictionary[Crawler, CrawlStateBackend | None] = WeakKeyDictionary()
 
 
-def crawl_state(crawler: Crawler) -> CrawlState | None:
-    """The crawler's :class:`CrawlState`, opened (and locked) on first use; ``None`` when state is off.
+def crawl_state(crawler: Crawler) -> CrawlStateBackend | None:
+    """The crawler's state, opened (and locked) on first use; ``None`` when state is off.
 
+    With ``RFI_REDIS_URL`` set (distributed mode) it is the Redis state every worker shares, whatever
+    ``RFI_STATE_DIR`` says; else the SQLite :class:`CrawlState` under ``RFI_STATE_DIR``.
     The pipeline, the downloader middleware, the spiders and the closing extension all share this one object.
-    Raises :class:`StateLockedError` when another run of the spider holds the state.
+    Raises :class:`StateLockedError` when another run of the spider holds the (SQLite) state.
     """
     if crawler not in _STATES:
         directory = state_dir_of(crawler.settings)
-        if directory is None or crawler.spidercls is None:
+        if crawler.spidercls is not None and redis_url_of(crawler.settings):
+            from rfi_news.distributed.state import RedisCrawlState  # here: it imports this module
+
+            _STATES[crawler] = RedisCrawlState.from_crawler(crawler)
+        elif directory is None or crawler.spidercls is None:
             _STATES[crawler] = None
         else:
             _STATES[crawler] = CrawlState(Path(directory), crawler.spidercls.name)

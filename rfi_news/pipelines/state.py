@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from rfi_news.pipelines.base import CountingPipeline, origin_of
-from rfi_news.state import CrawlState, content_hash, crawl_state
+from rfi_news.state import CrawlStateBackend, content_hash, crawl_state
 
 
 class IncrementalPipeline(CountingPipeline):
@@ -22,7 +22,7 @@ class IncrementalPipeline(CountingPipeline):
 
     concern = "state"
 
-    def __init__(self, stats: Any, state: CrawlState) -> None:
+    def __init__(self, stats: Any, state: CrawlStateBackend) -> None:
         super().__init__(stats)
         self.state = state
 

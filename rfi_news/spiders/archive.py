@@ -6,13 +6,20 @@ callback reads the batch's files. Memory stays flat however many files there are
 like any other (``CLOSESPIDER_*``, SIGINT/SIGTERM): Scrapy 2.19 hangs when a spider closes while items yielded
 straight from ``start()`` are still in the pipelines, which items from a callback never do.
 
+``-a shard=K/N`` reads only the files of shard K of N (1 ≤ K ≤ N): those whose path relative to ``path``, as
+UTF-8, has a SHA-1 that is K-1 modulo N. Every machine sees the same shard of a file whatever its file system's
+order, so N workers started with ``shard=1/N`` … ``shard=N/N`` on copies of the same folder read each file once
+(the way to split an archive in distributed mode, docs/distributed.md).
+
 With ``JOBDIR`` set, the last file handed to a batch is kept in the spider's state and the batches not yet done
 stay in the job's request queue, so a stopped backfill resumes where it stopped: every file is read once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +36,21 @@ ARCHIVE_SUFFIXES = (".md", ".txt")
 STATE_KEY = "archive_last_file"
 FILES_READ_KEY = "archive_files_read"
 BATCH_URL = "data:,"  # no download: the batch's files are read by the callback
+_SHARD_RE = re.compile(r"(\d+)/(\d+)")
+
+
+def k_of_n(value: str) -> tuple[int, int]:
+    """``K/N`` (1 ≤ K ≤ N) as ``(K - 1, N)``."""
+    match = _SHARD_RE.fullmatch(value.strip())
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise ValueError("expected K/N with 1 <= K <= N")
+    return int(match.group(1)) - 1, int(match.group(2))
+
+
+def shard_of(relative_parts: list[str], shards: int) -> int:
+    """The shard (0-based) of a file, from its path relative to the archive root: stable across machines."""
+    digest = hashlib.sha1("/".join(relative_parts).encode("utf-8")).hexdigest()
+    return int(digest, 16) % shards
 
 
 def iter_archive_files(root: Path) -> Iterator[Path]:
@@ -66,8 +88,10 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             existing_path,
             required=True,
         ),
+        Argument("shard", "read only shard K of N of the files (a stable hash of each path), as K/N", k_of_n),
     )
     path: Path
+    shard: tuple[int, int] | None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -108,6 +132,8 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         for file_path in iter_archive_files(self.root):
             parts = self._relative_parts(file_path)
             if resume_after and parts <= resume_after:
+                continue
+            if self.shard and shard_of(parts, self.shard[1]) != self.shard[0]:
                 continue
             batch.append(str(file_path))
             if len(batch) == batch_size:

@@ -3,6 +3,11 @@
 ``FEEDX_URLS`` (or ``-a feed_url=URL[,URL…]``) lists the feed and its mirrors in order; the next URL is
 fetched only when one fails (an HTTP error, a refused connection, a document that is not RSS).
 
+In distributed mode (``RFI_REDIS_URL``) one worker reads the feed: the first to take the ``feed_reader`` role in
+Redis, held while it is alive; the others end at once with nothing to do (``rfi_news/distributed/feed_read_elsewhere``).
+The feed is one document: there is nothing to share out, and the claims in the shared state keep a second reader
+(a worker started after the first has gone) from emitting an item twice.
+
 ``-a follow=1`` also fetches each item's article page (from ``RFI_ORIGIN``) and makes one record of both
 (:func:`rfi_news.parsers.merge.merge_feed_and_page`): the page's text when the page has it (``source`` =
 ``rfi``), the feed's when the page failed (403, 404, timeout…) or lacks it (``source`` = ``feedx``).
@@ -20,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from rfi_news.distributed import redis_url_of
 from rfi_news.items import ArticleItem, new_article
 from rfi_news.middlewares import ARTICLE_URL_META
 from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url, on_origin
@@ -69,6 +75,13 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        if redis_url_of(self.crawler.settings):
+            from rfi_news.distributed.worker import worker_of  # here: only distributed mode needs it
+
+            if not worker_of(self.crawler).take_role("feed_reader"):
+                self.logger.info("Another worker of the crawl reads the feed: nothing to do here")
+                self.crawler.stats.inc_value("rfi_news/distributed/feed_read_elsewhere")
+                return
         yield self.feed_request(0)
 
     def feed_request(self, index: int) -> scrapy.Request:

@@ -22,10 +22,12 @@ import scrapy
 from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from rfi_news.distributed import redis_url_of
 from rfi_news.items import new_article
 from rfi_news.middlewares import ARTICLE_URL_META
 from rfi_news.normalize.urls import (
@@ -84,6 +86,13 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
     rss: bool
     origin = ""
     max_pages = 0
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        if redis_url_of(settings):
+            # Distributed mode (docs/distributed.md): the workers share one frontier in Redis.
+            settings.set("SCHEDULER", "rfi_news.distributed.scheduler.SharedScheduler", priority="spider")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
