@@ -44,7 +44,8 @@ def build_month_site(root: Path, count: int) -> list[MonthArticle]:
     """Write the site under ``root``; return its articles in sitemap order."""
     template = (SITE / TEMPLATE_PATH.lstrip("/")).read_text(encoding="utf-8")
     template_url = "https://www.rfi.fr" + quote(TEMPLATE_PATH, safe="/")
-    assert template.count(template_url) == 3 and template.count(TEMPLATE_FIRST_PARAGRAPH) == 1
+    assert template.count(template_url) == 3
+    assert template.count(TEMPLATE_FIRST_PARAGRAPH) == 1
     (root / "sitemaps" / "cn").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SITE / "robots.txt", root / "robots.txt")
     shutil.copyfile(SITE / "sitemaps" / "cn" / "index.xml", root / "sitemaps" / "cn" / "index.xml")

@@ -40,16 +40,25 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 self.binary,
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--requirepass", self.password,
-                "--dir", str(self.directory),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--requirepass",
+                self.password,
+                "--dir",
+                str(self.directory),
                 # Persistence as docs/distributed.md asks for: every write in the append-only file, fsynced.
-                "--appendonly", "yes",
-                "--appendfsync", "always",
-                "--save", "",
-                "--daemonize", "no",
-                "--logfile", str(self.directory / "redis.log"),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--logfile",
+                str(self.directory / "redis.log"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -61,7 +70,9 @@ class RedisServer:
                 return self
             except redis.ConnectionError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start: {(self.directory / 'redis.log').read_text()}") from None
+                    raise RuntimeError(
+                        f"redis-server did not start: {(self.directory / 'redis.log').read_text()}"
+                    ) from None
                 time.sleep(0.05)
 
     def stop(self) -> None:

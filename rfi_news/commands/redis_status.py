@@ -1,4 +1,4 @@
-"""``scrapy redis-status [SPIDER …] [--reset frontier|all] [--force]``: a shared crawl as a whole, in Redis.
+"""``scrapy redis_status [SPIDER …] [--reset frontier|all] [--force]``: a shared crawl as a whole, in Redis.
 
 For each spider (default: every spider of the project) it prints what Redis holds under ``RFI_REDIS_PREFIX``
 (docs/distributed.md): requests queued, requests seen by the crawl (its seen-requests filter), pages done

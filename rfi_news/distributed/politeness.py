@@ -3,10 +3,10 @@ block held in Redis and obeyed by every worker.
 
 :class:`SharedPolitenessMiddleware` (a downloader middleware, after the HTTP cache and before the WARC capture, the last ones before the download handler) takes, for each
 request, a lease on its host in ``<prefix>:host:<host>:leases`` (a sorted set of leases with an expiry, at most
-``CONCURRENT_REQUESTS_PER_DOMAIN`` of them, across every worker) and a start time from
-``<prefix>:host:<host>:next`` (each start at least ``DOWNLOAD_DELAY`` after the previous one, across every
-worker), in one atomic script on Redis's clock (so the machines' clocks do not matter). While it waits, it waits
-asynchronously (the worker's other hosts and callbacks go on); the lease is given back with the answer.
+``CONCURRENT_REQUESTS_PER_DOMAIN`` of them, across every worker), only once the host's next allowed start,
+``<prefix>:host:<host>:next``, has come; taking it moves that start ``DOWNLOAD_DELAY`` on. Both in one atomic
+script on Redis's clock (so the machines' clocks do not matter). Until then the request waits asynchronously (the
+worker's other hosts and callbacks go on) and asks again; the lease is given back with the answer.
 
 A ``Retry-After`` answer (``RETRY_AFTER_CODES``, at most ``RETRY_AFTER_MAX`` seconds) moves the host's next start
 that far for every worker; :class:`rfi_news.middlewares.RetryAfterMiddleware` still retries the request itself.
@@ -41,18 +41,20 @@ POLITENESS_SETTING = "RFI_REDIS_POLITENESS"
 BLOCK_SECONDS_SETTING = "RFI_REDIS_BLOCK_SECONDS"
 
 # KEYS: leases, next. ARGV: token, lease ms, concurrency, delay ms.
-# Returns -1 (no lease free: ask again later) or the milliseconds to wait before sending.
+# 0: leased, send now. > 0: milliseconds until the host's next start (ask again then: a Retry-After may move it
+# meanwhile, so nothing is reserved ahead). -1: every lease taken (ask again shortly).
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local start = tonumber(redis.call('GET', KEYS[2]) or '0')
+if start > now then return start - now end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return -1 end
-local start = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
 local delay = tonumber(ARGV[4])
-redis.call('SET', KEYS[2], start + delay, 'PX', start - now + delay + 600000)
-redis.call('ZADD', KEYS[1], start + tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], start - now + tonumber(ARGV[2]))
-return start - now
+if delay > 0 then redis.call('SET', KEYS[2], now + delay, 'PX', delay + 600000) end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 0
 """
 
 # KEYS: next. ARGV: wait ms. No start on the host before now + wait.
@@ -118,17 +120,13 @@ class SharedPolitenessMiddleware:
         token = uuid.uuid4().hex
         leases, next_start = self.keys.host(host, "leases"), self.keys.host(host, "next")
         waited = 0.0
-        while (
-            wait_ms := int(
-                self._acquire(keys=[leases, next_start], args=[token, self.lease_ms, self.concurrency, self.delay_ms])
-            )
-        ) < 0:
-            await sleep(self.poll_seconds)
-            waited += self.poll_seconds
+        while wait_ms := int(
+            self._acquire(keys=[leases, next_start], args=[token, self.lease_ms, self.concurrency, self.delay_ms])
+        ):
+            pause = self.poll_seconds if wait_ms < 0 else wait_ms / 1000
+            await sleep(pause)
+            waited += pause
         request.meta[LEASE_META] = (host, token)
-        if wait_ms > 0:
-            await sleep(wait_ms / 1000)
-            waited += wait_ms / 1000
         if waited:
             stats.inc_value("rfi_news/politeness/waits")
             stats.inc_value("rfi_news/politeness/waited_ms", int(waited * 1000))

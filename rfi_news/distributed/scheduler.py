@@ -39,15 +39,27 @@ class SharedPriorityQueue(PriorityQueue):
     """scrapy-redis's priority queue (a sorted set, best priority first) whose ``pop`` marks the worker busy."""
 
     worker: Worker | None = None
+    stats: StatsCollector | None = None
 
     def pop(self, timeout: int = 0) -> Request | None:
+        """The next request; queued data that is not a request of this spider is dropped with a warning
+        (``rfi_news/distributed/refused_requests``) and the next one is taken."""
         assert self.worker is not None, "the scheduler gives the queue its worker"
-        data = self.server.eval(POP_AND_MARK_BUSY, 2, self.key, self.worker.alive_key, self.worker.ttl_ms)
-        if not data:
-            return None
-        self.worker.busy = True
-        request: Request = self._decode_request(data)
-        return request
+        assert self.stats is not None, "and its stats"
+        while True:
+            try:
+                data = self.server.eval(POP_AND_MARK_BUSY, 2, self.key, self.worker.alive_key, self.worker.ttl_ms)
+                if not data:
+                    return None
+                self.worker.busy = True
+                request: Request = self._decode_request(data)
+            # Not UTF-8 (a pickle, say: taken off the queue by the script, refused as its reply is decoded), not
+            # JSON, not a request the serializer allows, or naming no method of the spider.
+            except (ValueError, TypeError, KeyError) as exc:
+                logger.warning("Refused a queued request in %s: %s", self.key, exc)
+                self.stats.inc_value("rfi_news/distributed/refused_requests")
+                continue
+            return request
 
 
 class SharedScheduler(Scheduler):
@@ -82,6 +94,7 @@ class SharedScheduler(Scheduler):
             server=self.server, spider=spider, key=self.queue_key, serializer=self.serializer
         )
         self.queue.worker = self.worker
+        self.queue.stats = self.crawler_stats
         if queued := len(self.queue):
             logger.info("Shared queue of %s: %d request(s) waiting", spider.name, queued)
 
