@@ -192,7 +192,7 @@ def test_bad_arguments_exit_2_naming_the_argument_and_the_valid_ones() -> None:
     assert (missing.returncode, last_line(missing)) == (
         2,
         "rfi-news archive: bad command line (exit 2): -a path is required: an archive item, or a folder walked for "
-        "*.md and *.txt; archive takes: path",
+        "*.md and *.txt; archive takes: path, shard",
     )
     pages = scrapy("crawl", "rfi", "-a", "pages=two")
     assert (pages.returncode, last_line(pages)) == (
