@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares import retry
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -35,11 +36,30 @@ class OneLineRobotsTxtErrors(logging.Filter):
         return True
 
 
+class NoRobotsTxtGiveUp(logging.Filter):
+    """On the retry middleware's logger: its "Gave up retrying <GET …/robots.txt>" is left out, the line above
+    says it (the retries of every other request are logged as Scrapy logs them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        values: Any = record.args
+        request = values.get("request") if isinstance(values, dict) else None
+        return not (
+            isinstance(record.msg, str)
+            and record.msg.startswith("Gave up retrying")
+            and request is not None
+            and urlparse_cached(request).path == "/robots.txt"
+        )
+
+
 class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
     """``RobotsTxtMiddleware`` whose failed robots.txt downloads are one line each."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        logger = logging.getLogger(RobotsTxtMiddleware.__module__)
-        if not any(isinstance(existing, OneLineRobotsTxtErrors) for existing in logger.filters):
-            logger.addFilter(OneLineRobotsTxtErrors())
+        for module, kind in (
+            (RobotsTxtMiddleware.__module__, OneLineRobotsTxtErrors),
+            (retry.__name__, NoRobotsTxtGiveUp),
+        ):
+            logger = logging.getLogger(module)
+            if not any(isinstance(existing, kind) for existing in logger.filters):
+                logger.addFilter(kind())

@@ -25,6 +25,7 @@ from typing import Any
 from scrapy.commands import crawl
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from scrapy.spiderloader import get_spider_loader
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
@@ -64,6 +65,22 @@ def prepare_log_folder(settings: Any) -> None:
         sys.exit(COULD_NOT_START_EXIT_CODE)
 
 
+def check_command_line(settings: Any, name: str, spider_arguments: dict[str, str]) -> None:
+    """An unknown spider, or an unknown or invalid ``-a`` argument: one line on stderr, exit 2."""
+    loader = get_spider_loader(settings)
+    try:
+        spidercls = loader.load(name)
+    except KeyError:
+        known = ", ".join(sorted(loader.list()))
+        say(f"rfi-news: unknown spider {name!r} (exit {BAD_COMMAND_LINE_EXIT_CODE}); the spiders are: {known}")
+        sys.exit(BAD_COMMAND_LINE_EXIT_CODE)
+    try:
+        check_arguments(spidercls, spider_arguments)
+    except ArgumentError as exc:
+        say(f"rfi-news {name}: bad command line (exit {BAD_COMMAND_LINE_EXIT_CODE}): {exc}")
+        sys.exit(BAD_COMMAND_LINE_EXIT_CODE)
+
+
 class Command(crawl.Command):
     crawler: Crawler | None = None
     start_error: BaseException | None = None
@@ -74,6 +91,9 @@ class Command(crawl.Command):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        # Before Scrapy sets up its log and its crawler process: a bad command line is one line on stderr.
+        if len(args) == 1:
+            check_command_line(self.settings, args[0], opts.spargs)
         prepare_log_folder(self.settings)
         self.settings.set(SUMMARY_ON_STDERR_SETTING, True, priority="cmdline")
 
@@ -87,19 +107,7 @@ class Command(crawl.Command):
             raise UsageError("scrapy crawl takes exactly one spider name")
         assert self.crawler_process
         name = args[0]
-        try:
-            spidercls = self.crawler_process.spider_loader.load(name)
-        except KeyError:
-            known = ", ".join(sorted(self.crawler_process.spider_loader.list()))
-            say(f"rfi-news: unknown spider {name!r} (exit {BAD_COMMAND_LINE_EXIT_CODE}); the spiders are: {known}")
-            self.exitcode = BAD_COMMAND_LINE_EXIT_CODE
-            return
-        try:
-            check_arguments(spidercls, opts.spargs)
-        except ArgumentError as exc:
-            say(f"rfi-news {name}: bad command line (exit {BAD_COMMAND_LINE_EXIT_CODE}): {exc}")
-            self.exitcode = BAD_COMMAND_LINE_EXIT_CODE
-            return
+        spidercls = self.crawler_process.spider_loader.load(name)  # checked in process_options
         started = self.crawler_process.crawl(self._create_crawler(spidercls), **opts.spargs)
         if isinstance(started, asyncio.Future):
             started.add_done_callback(self._retrieve_start_error)
