@@ -58,7 +58,9 @@ def main() -> None:
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
             best[name] = min(best[name], best_of(contenders[name], args.loops))
-    print(f"bench_page: {len(pages)} article pages, 1 home page, best of {args.repeat}, python {sys.version.split()[0]}")
+    print(
+        f"bench_page: {len(pages)} article pages, 1 home page, best of {args.repeat}, python {sys.version.split()[0]}"
+    )
     print(f"{'':22}{'µs/page':>10}{'x parse':>10}")
     for name, yardstick in (
         ("parsel (pages)", "parsel (pages)"),
