@@ -85,6 +85,9 @@ class Keys:
     def alive(self, worker: str) -> str:
         return self.alive_prefix + worker
 
+    def last_pop(self, worker: str) -> str:
+        return self._key(f"last_pop:{worker}")
+
     @property
     def pending_prefix(self) -> str:
         return self._key("pending:")

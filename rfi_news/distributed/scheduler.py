@@ -6,6 +6,8 @@
 - requests are stored as JSON (:mod:`rfi_news.distributed.serializer`), never pickled;
 - the queue is :class:`SharedPriorityQueue`, which marks the worker busy in the same atomic step as it takes a
   request (see :mod:`rfi_news.distributed.worker`, which decides when a worker may end);
+- "seen" and "queued" are one atomic script (scrapy-redis does an ``SADD`` then a ``ZADD``), and a pop is
+  idempotent: a command retried after a Redis restart cut off its reply neither loses nor repeats a request;
 - the frontier always persists (``SCHEDULER_PERSIST``): the first worker to close must not empty the queue and
   the filter the others still use. A new crawl empties them when it starts (:meth:`Worker.join`).
 
@@ -17,6 +19,7 @@ requests were all taken by others ends with that count and no record, which its 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any, Self
 
 from scrapy import Request, Spider
@@ -28,7 +31,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from rfi_news.distributed import serializer
 from rfi_news.distributed.connection import client_of, keys_of
-from rfi_news.distributed.worker import POP_AND_MARK_BUSY, Worker, worker_of
+from rfi_news.distributed.worker import POP_AND_MARK_BUSY, SEE_AND_PUSH, Worker, worker_of
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +51,15 @@ class SharedPriorityQueue(PriorityQueue):
         assert self.stats is not None, "and its stats"
         while True:
             try:
-                data = self.server.eval(POP_AND_MARK_BUSY, 2, self.key, self.worker.alive_key, self.worker.ttl_ms)
+                data = self.server.eval(
+                    POP_AND_MARK_BUSY,
+                    3,
+                    self.key,
+                    self.worker.alive_key,
+                    self.worker.last_pop_key,
+                    self.worker.ttl_ms,
+                    uuid.uuid4().hex,
+                )
                 if not data:
                     return None
                 self.worker.busy = True
@@ -100,12 +111,21 @@ class SharedScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         assert self.crawler_stats is not None
-        if not request.dont_filter and self.df.request_seen(request):
+        if request.dont_filter:
+            self.queue.push(request)
+        elif not self.server.eval(
+            SEE_AND_PUSH,
+            2,
+            self.df.key,
+            self.queue.key,
+            self.df.request_fingerprint(request),
+            -request.priority,
+            self.queue._encode_request(request),
+        ):
             self.df.log(request, self.spider)
             self.crawler_stats.inc_value("rfi_news/distributed/already_seen")
             return False
         self.crawler_stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:

@@ -71,13 +71,27 @@ end
 return busy
 """
 
-# KEYS: queue, my alive key. ARGV: ttl ms. The best request (lowest score), taken and marked busy atomically.
+# KEYS: queue, my alive key, my last pop. ARGV: ttl ms, this pop's token.
+# The best request (lowest score), taken and marked busy atomically. The client retries a command whose reply a
+# Redis restart cut off; a retried pop (same token) gets the request the first one took instead of taking another,
+# which would be lost to the crawl.
 POP_AND_MARK_BUSY = """
+local last = redis.call('GET', KEYS[3])
+if last and string.sub(last, 1, #ARGV[2] + 1) == ARGV[2] .. '|' then return string.sub(last, #ARGV[2] + 2) end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #first == 0 then return false end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('SET', KEYS[2], 'busy', 'PX', ARGV[1])
+redis.call('SET', KEYS[3], ARGV[2] .. '|' .. first[1], 'PX', ARGV[1])
 return first[1]
+"""
+
+# KEYS: seen filter, queue. ARGV: fingerprint, score, request. Seen and queued in one step: a retried call (its
+# first reply cut off) finds the request seen and queued already, never seen and lost.
+SEE_AND_PUSH = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 # KEYS: role key. ARGV: alive prefix, me, ttl ms. 1 when the role is (now) mine: free, mine, or held by a gone worker.
@@ -112,6 +126,10 @@ class Worker:
     @property
     def alive_key(self) -> str:
         return self.keys.alive(self.id)
+
+    @property
+    def last_pop_key(self) -> str:
+        return self.keys.last_pop(self.id)
 
     def info(self, **extra: Any) -> str:
         return json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "since": self.started, **extra})
@@ -148,7 +166,7 @@ class Worker:
 
     def leave(self) -> None:
         with self.client.pipeline() as pipe:
-            pipe.delete(self.alive_key)
+            pipe.delete(self.alive_key, self.last_pop_key)
             pipe.hdel(self.keys.workers, self.id)
             pipe.execute()
 
