@@ -20,7 +20,7 @@ from rfi_news.items import RECORD_FIELDS, new_article
 from rfi_news.parsers.page import (
     JSONLD_SELECTOR,
     PageParse,
-    jsonld_keywords,
+    jsonld_names,
     largest_srcset_entry,
     parse_page,
     read_jsonld_article,
@@ -316,19 +316,6 @@ def _jsonld_article(path: str) -> dict[str, Any]:
     return read_jsonld_article(Selector(text=html).css(JSONLD_SELECTOR).getall())[0]
 
 
-@pytest.mark.parametrize(
-    ("path", "keywords"),
-    [
-        ("rfi/cn_article_2022-02-06_press-review.html", ["国际", "法国报纸摘要", "非洲"]),  # a comma string
-        ("rfi/cn_article_2025-11-30_politics_pretty.html", ["政治", "中国", "台海"]),  # a list (since 2025)
-        ("pages/cn_2020-07-19_updated_jsonld-graph.html", ["中国", "英国", "南海"]),  # a string under @graph
-        ("pages/cn_2021-02-26_afp_no-chapo_jsonld-array.html", ["国际", "美国", "沙特阿拉伯"]),  # a list in an array
-    ],
-)
-def test_jsonld_keywords_as_string_or_list(path: str, keywords: list[str]) -> None:
-    assert jsonld_keywords(_jsonld_article(path).get("keywords")) == keywords
-
-
 def test_jsonld_headline_keeps_the_column_prefix_but_title_does_not() -> None:
     path = "rfi/cn_article_2022-02-06_press-review.html"
     assert _jsonld_article(path)["headline"] == "法国报纸摘要 - 马克龙星期一在莫斯科与普京会面"
@@ -344,6 +331,47 @@ def test_jsonld_values_glued_in_one_script_are_read_one_after_the_other() -> Non
     # RSSHub#20797: "Unexpected non-whitespace character after JSON" on RFI's /cn/ pages (January 2026).
     script = '{"@type": "WebSite", "name": "RFI"} {"@type": ["NewsArticle"], "headline": "second"}'
     assert read_jsonld_article([script]) == ({"@type": ["NewsArticle"], "headline": "second"}, [])
+
+
+def test_jsonld_with_a_literal_control_character_in_a_string_is_read() -> None:
+    script = '{"@type": "NewsArticle", "headline": "第一行\n第二行\t完"}'
+    assert read_jsonld_article([script]) == ({"@type": "NewsArticle", "headline": "第一行\n第二行\t完"}, [])
+
+
+def test_the_first_article_object_wins_and_other_types_are_not_articles() -> None:
+    scripts = [
+        '{"@type": "BreadcrumbList", "name": "x"}',
+        '[{"@type": "WebSite"}, {"@type": ["Thing", "ReportageNewsArticle"], "headline": "first"}]',
+        '{"@graph": [{"@type": "NewsArticle", "headline": "second"}]}',
+    ]
+    assert read_jsonld_article(scripts)[0]["headline"] == "first"
+    assert read_jsonld_article(scripts[:1]) == ({}, [])
+    assert read_jsonld_article(['{"@type": 7}', '{"@type": null}']) == ({}, [])
+
+
+@pytest.mark.parametrize(
+    ("author", "names"),
+    [
+        ("某记者", ["某记者"]),
+        ([{"@type": "Person", "name": "左依"}, {"@type": "NewsMediaOrganization", "name": "RFI"}], ["左依"]),
+        ([{"@type": ["Thing", "Organization"], "name": "RFI"}, {"name": "无类型"}], ["无类型"]),
+        ([{"@type": "Person", "name": " "}, {"@type": "Person"}, "", 5], []),
+        (None, []),
+    ],
+)
+def test_jsonld_author_names(author: object, names: list[str]) -> None:
+    assert jsonld_names(author) == names
+
+
+def test_fields_fall_back_past_empty_structured_values() -> None:
+    case = CASES["cn_2024-04-07_column-audio_short-body"]
+    html = case.html().replace("<h1", "<h2").replace("</h1>", "</h2>")
+    # A blank JSON-LD headline is no title: og:title (with its column prefix, which the pipeline removes) is next.
+    html = html.replace('"headline":', '"headline": " ", "x-headline":', 1)
+    assert html.count('"headline": " "') == 1
+    parsed = parse_page(html, case.url)
+    assert parsed.record["title"] == "法国报纸摘要 - 巴基斯坦极端分子为何将袭击目标锁定中国利益？"
+    assert record_after_pipelines(parsed)["title"] == "巴基斯坦极端分子为何将袭击目标锁定中国利益？"
 
 
 def test_title_falls_back_to_headline_without_its_column_prefix_when_h1_is_gone() -> None:
@@ -375,6 +403,13 @@ def test_page_without_body_container_says_so() -> None:
             "https://s.observers.france24.com/media/display/x/map.png",
         ),
         ("", None),
+        (None, None),
+        # A URL ended by a comma has no descriptor (HTML's srcset rules); the comma is not part of it.
+        ("https://s.rfi.fr/w:246/a.jpg,", "https://s.rfi.fr/w:246/a.jpg"),
+        ("https://s.rfi.fr/a.jpg, https://s.rfi.fr/b.jpg 640w", "https://s.rfi.fr/b.jpg"),
+        # Equal widths: the first; x descriptors count as no width.
+        ("a.jpg 640w, b.jpg 640w", "a.jpg"),
+        ("a.jpg 2x, b.jpg 1.5w", "b.jpg"),
     ],
 )
 def test_largest_srcset_entry(srcset: str, largest: str | None) -> None:

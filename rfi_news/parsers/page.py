@@ -88,7 +88,6 @@ AFTER_BODY_CLASS_PREFIXES = (
 )
 
 _WIDTH_DESCRIPTOR_RE = re.compile(r"(\d+(?:\.\d+)?)w")
-_KEYWORD_SPLIT_RE = re.compile(r"\s*[,，]\s*")
 
 
 @dataclass
@@ -163,20 +162,11 @@ def jsonld_names(value: Any) -> list[str]:
     for item in items:
         if isinstance(item, str) and item.strip():
             names.append(item)
-        elif isinstance(item, dict) and "Organization" not in "".join(_types(item)):
+        elif isinstance(item, dict) and not any("Organization" in kind for kind in _types(item)):
             name = _string(item.get("name"))
             if name:
                 names.append(name)
     return names
-
-
-def jsonld_keywords(value: Any) -> list[str]:
-    """JSON-LD ``keywords``: a comma string (``国际,法国报纸摘要,非洲``) or, since 2025, a list."""
-    if isinstance(value, str):
-        return [word for word in _KEYWORD_SPLIT_RE.split(value.strip()) if word]
-    if isinstance(value, list):
-        return [word.strip() for word in value if isinstance(word, str) and word.strip()]
-    return []
 
 
 # --- Images ---
