@@ -12,7 +12,10 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
+from scrapy.utils.test import get_crawler
 
+from rfi_news import settings as project_settings
+from rfi_news.spiders.rfi import Listings, MonthSitemap, NewsSitemap, RfiSpider, RssFeeds
 from tests.conftest import FIXTURES, load_expected
 from tests.crawl import CrawlResult, run_crawl
 from tests.fixture_server import Answer, FixtureServer, RecordedRequest
@@ -340,3 +343,41 @@ def test_feedx_follow_merges_feed_and_page(server: FixtureServer, site: FixtureS
     # The feed's host answered: one refusal from the site's host is a warning, not a blocked run.
     assert f"{site.origin.removeprefix('http://')} refused 1 of 4 requests (403)" in result.log
     assert result.stats["finish_reason"] == "finished"
+
+
+# --- Each link source on its own (no crawl): the argument that chooses it, its first requests. ---
+
+# The project's own settings of the rfi spider (the rest of the project's settings install a reactor).
+RFI_SETTINGS = {
+    **{name: getattr(project_settings, name) for name in dir(project_settings) if name.startswith("RFI_")},
+    "RFI_ORIGIN": "http://127.0.0.1:9/site",
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "source", "paths"),
+    [
+        (
+            {"listings": "/cn/,/cn/中国/", "columns": "法国报纸摘要"},
+            Listings,
+            ["/cn/", "/cn/中国/", "/cn/专栏检索/法国报纸摘要/"],
+        ),
+        ({"sitemap": "news"}, NewsSitemap, ["/sitemaps/cn/news.xml"]),
+        ({"month": "2024-02"}, MonthSitemap, ["/sitemaps/cn/index.xml"]),
+        ({"rss": "1", "edition": "tw"}, RssFeeds, ["/tw/rss"]),
+    ],
+)
+def test_each_argument_chooses_its_link_source(args: dict[str, str], source: type, paths: list[str]):
+    spider = RfiSpider.from_crawler(get_crawler(RfiSpider, settings_dict=RFI_SETTINGS), **args)
+    assert (type(spider.source), spider.mode) == (source, source.mode)
+    requests = list(spider.source.start_requests())
+    assert [unquote(request.url) for request in requests] == [f"http://127.0.0.1:9/site{path}" for path in paths]
+
+
+def test_only_the_month_source_picks_its_month_from_an_index():
+    settings = RFI_SETTINGS
+    index = [f"https://www.rfi.fr/sitemaps/cn/contents_2024{month:02d}.xml" for month in (1, 2, 3)]
+    month = RfiSpider.from_crawler(get_crawler(RfiSpider, settings_dict=settings), month="2024-02")
+    news = RfiSpider.from_crawler(get_crawler(RfiSpider, settings_dict=settings), sitemap="news")
+    assert month.source.sitemaps_to_follow(index, "index.xml") == [index[1]]
+    assert news.source.sitemaps_to_follow(index, "index.xml") == index

@@ -1,6 +1,7 @@
 """``scrapy crawl rfi``: RFI's own pages, one record per article page.
 
-Where the article links come from is the run's mode, chosen from its arguments (one mode per run):
+Where the article links come from is the run's link source, chosen from its arguments (one per run; each a
+class below, :class:`LinkSource`, holding its start requests and its own decisions):
 
 - listings (the default): the edition's listing pages (``RFI_LISTINGS``; ``-a listings=/cn/,/cn/中国/``;
   ``-a columns=要闻分析,…`` adds column listings), their cards, and their pagination up to ``-a pages=N``;
@@ -16,7 +17,7 @@ older. ``-a edition=tw`` reads the traditional-Chinese edition. Every URL is fet
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import scrapy
 from lxml import etree
@@ -53,12 +54,105 @@ from rfi_news.spiders.arguments import (
 )
 from rfi_news.spiders.base import failure_message, failure_reason, is_dropped, is_robots_refusal, record_from_page
 
-MODES = ("listings", "sitemap", "month", "rss")
-
 
 def contents_sitemap_name(month: str) -> str:
     """``2024-02`` → ``contents_202402.xml``: the monthly sitemap the index lists."""
     return "contents_{}{}.xml".format(*month.split("-"))
+
+
+class LinkSource:
+    """Where a run of the ``rfi`` spider finds its article links: its first requests, and what it decides alone.
+
+    The spider's callbacks (listing, sitemap, feed, article) are shared by every source and stay on the spider,
+    so a request still names a spider method (JOBDIR serialises requests by their callback's name).
+    """
+
+    mode: ClassVar[str]
+    argument: ClassVar[str | None] = None  # the spider argument that chooses this source (none: the default)
+
+    def __init__(self, spider: RfiSpider) -> None:
+        self.spider = spider
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        raise NotImplementedError
+
+    def sitemaps_to_follow(self, locs: list[str], index_url: str) -> list[str]:
+        """The child sitemaps of a sitemap index to read: all of them, unless the source says otherwise."""
+        return locs
+
+
+class Listings(LinkSource):
+    """The edition's listing pages (``RFI_LISTINGS``, or ``-a listings=…``; ``-a columns=…`` adds column
+    listings), their cards, and their pagination up to ``-a pages=N``."""
+
+    mode = "listings"
+
+    def paths(self) -> list[str]:
+        spider = self.spider
+        paths = list(spider.listings) or list(spider.settings.getdict("RFI_LISTINGS").get(spider.edition, []))
+        column_section = spider.settings.getdict("RFI_COLUMN_SECTION").get(spider.edition)
+        return paths + [f"/{spider.edition}/{column_section}/{column}/" for column in spider.columns]
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        for path in self.paths():
+            yield self.spider.listing_request(canonical_url(path), page=1)
+
+
+class NewsSitemap(LinkSource):
+    """``-a sitemap=news``: the edition's news sitemap (``RFI_NEWS_SITEMAP``)."""
+
+    mode = "sitemap"
+    argument = "sitemap"
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        yield self.spider.sitemap_request(
+            self.spider.settings.get("RFI_NEWS_SITEMAP").format(edition=self.spider.edition)
+        )
+
+
+class MonthSitemap(LinkSource):
+    """``-a month=YYYY-MM``: that month's ``contents_YYYYMM.xml``, found through the sitemap index."""
+
+    mode = "month"
+    argument = "month"
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        yield self.spider.sitemap_request(
+            self.spider.settings.get("RFI_SITEMAP_INDEX").format(edition=self.spider.edition)
+        )
+
+    def sitemaps_to_follow(self, locs: list[str], index_url: str) -> list[str]:
+        month = self.spider.month or ""
+        wanted_name = contents_sitemap_name(month)
+        children = [loc for loc in locs if canonical_path(loc).endswith(f"/{wanted_name}")]
+        if not children:
+            self.spider.logger.error("%s: the sitemap index lists no sitemap for %s", index_url, month)
+            self.spider.crawler.stats.inc_value("rfi_news/sitemap/month_missing")
+        return children
+
+
+class RssFeeds(LinkSource):
+    """``-a rss=1``: RFI's own RSS feeds (``RFI_RSS_PATHS``)."""
+
+    mode = "rss"
+    argument = "rss"
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        spider = self.spider
+        for path in spider.settings.getdict("RFI_RSS_PATHS").get(spider.edition, []):
+            yield scrapy.Request(
+                on_origin(path, spider.origin), callback=spider.parse_rss, errback=spider.source_failed
+            )
+
+
+# The sources an argument chooses (at most one: the argument table makes them exclusive), then the default.
+LINK_SOURCES: tuple[type[LinkSource], ...] = (NewsSitemap, MonthSitemap, RssFeeds, Listings)
+MODES = tuple(source.mode for source in LINK_SOURCES)
+
+
+def link_source_for(spider: RfiSpider) -> LinkSource:
+    chosen = next(source for source in LINK_SOURCES if source.argument is None or getattr(spider, source.argument))
+    return chosen(spider)
 
 
 class RfiSpider(DeclaredArguments, scrapy.Spider):
@@ -96,7 +190,8 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.mode = next((name for name in ("sitemap", "month", "rss") if getattr(self, name)), "listings")
+        self.source = link_source_for(self)
+        self.mode = self.source.mode
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -108,24 +203,10 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
 
     # --- Where the links come from -----------------------------------------------------------------------
 
-    def listing_paths(self) -> list[str]:
-        paths = list(self.listings) or list(self.settings.getdict("RFI_LISTINGS").get(self.edition, []))
-        column_section = self.settings.getdict("RFI_COLUMN_SECTION").get(self.edition)
-        paths += [f"/{self.edition}/{column_section}/{column}/" for column in self.columns]
-        return paths
-
     async def start(self) -> AsyncIterator[Any]:
         self.logger.info("Mode: %s; edition: %s; fetching from %s", self.mode, self.edition, self.origin)
-        if self.mode == "listings":
-            for path in self.listing_paths():
-                yield self.listing_request(canonical_url(path), page=1)
-        elif self.mode == "sitemap":
-            yield self.sitemap_request(self.settings.get("RFI_NEWS_SITEMAP").format(edition=self.edition))
-        elif self.mode == "month":
-            yield self.sitemap_request(self.settings.get("RFI_SITEMAP_INDEX").format(edition=self.edition))
-        else:
-            for path in self.settings.getdict("RFI_RSS_PATHS").get(self.edition, []):
-                yield scrapy.Request(on_origin(path, self.origin), callback=self.parse_rss, errback=self.source_failed)
+        for request in self.source.start_requests():
+            yield request
 
     def listing_request(self, url: str, page: int) -> scrapy.Request:
         return scrapy.Request(
@@ -218,14 +299,7 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
             return
         stats.inc_value(f"rfi_news/sitemap/{sitemap.type}")
         if sitemap.type == "sitemapindex":
-            children = [entry["loc"] for entry in sitemap]
-            if self.month:
-                wanted_name = contents_sitemap_name(self.month)
-                children = [loc for loc in children if canonical_path(loc).endswith(f"/{wanted_name}")]
-            if not children:
-                self.logger.error("%s: the sitemap index lists no sitemap for %s", response.url, self.month)
-                stats.inc_value("rfi_news/sitemap/month_missing")
-            for child in children:
+            for child in self.source.sitemaps_to_follow([entry["loc"] for entry in sitemap], response.url):
                 yield self.sitemap_request(child)
             return
         for entry in sitemap:
