@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rfi_news.normalize.urls import canonical_url, column_of, language_of, section_of
+from rfi_news.normalize.urls import canonical_url, column_of, is_rfi_url, language_of, on_origin, section_of
 
 ZHONGGUO = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/x"
 
@@ -50,3 +50,39 @@ def test_unreserved_characters_stay_and_others_are_encoded() -> None:
 )
 def test_section_column_language(url: str, section: str | None, column: str | None, language: str | None) -> None:
     assert (section_of(url), column_of(url), language_of(url)) == (section, column, language)
+
+
+@pytest.mark.parametrize(
+    ("url", "rfi"),
+    [
+        ("/cn/中国/20240415-x", True),
+        ("  /cn/x ", True),
+        ("https://www.rfi.fr/cn/x", True),
+        ("http://www.rfi.fr//cn/x", True),
+        ("cn/x", False),  # relative, not root-relative
+        ("//www.rfi.fr/cn/x", False),  # no scheme
+        ("ftp://www.rfi.fr/cn/x", False),
+        ("https://savoirs.rfi.fr/cn/x", False),
+        ("https://www.rfi.fr.example.org/cn/x", False),
+        ("https:/cn/x", False),  # a scheme and no host
+        ("mailto:rfi@rfi.fr", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_is_rfi_url(url: str, rfi: bool) -> None:
+    assert is_rfi_url(url) is rfi
+
+
+def test_section_column_language_need_their_segments() -> None:
+    assert column_of("https://www.rfi.fr/cn/中国/a/20240101-b") is None  # four segments, not a column path
+    assert column_of("https://www.rfi.fr/fr/专栏检索/x/20240101-y") is None  # not a Chinese edition
+    assert column_of("https://www.rfi.fr/cn/专栏检索/法国报纸摘要/20240101-y") == "法国报纸摘要"
+    assert language_of("https://www.rfi.fr/") is None
+    assert language_of("https://www.rfi.fr/tw/x") == "zh-Hant"
+
+
+def test_canonical_path_edge_cases() -> None:
+    assert canonical_url("https://www.rfi.fr") == "https://www.rfi.fr/"
+    # The slow path (raw CJK): "/" stays a separator, never %2F.
+    assert canonical_url("https://www.rfi.fr/cn/中国/x y") == "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/x%20y"
+    assert on_origin("/cn/a", "http://127.0.0.1:1/X/") == "http://127.0.0.1:1/X/cn/a"
