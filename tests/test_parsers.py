@@ -126,6 +126,8 @@ class TestBodyReader:
             ("<blockquote>前<br>后<p>段</p></blockquote>", ["前 后", "段"]),
             ("<blockquote>前<script>x()</script>后<p>段</p></blockquote>", ["前后", "段"]),
             ("<blockquote>前<!-- c -->后<p>段</p></blockquote>", ["前后", "段"]),
+            # Loose text after the last inner block is a text of its own, its inline parts joined.
+            ("<blockquote><p>段</p>后<span>记</span></blockquote>", ["段", "后记"]),
             # A list item holding one nested list: the item's text, then the nested items.
             ("<ul><li>项<ul><li>子项</li></ul></li></ul>", ["项", "子项"]),
             # Inline <strong>/<a> inside a plain paragraph are part of it, not paragraphs of their own.
@@ -143,6 +145,8 @@ class TestBodyReader:
             ('<div class="m-from-author"><a class="m-from-author__name" title="左依">\n 左依 \n</a></div>', ["左依"]),
             # A feed item's 作者： line, its label after white space: the links beside it, title else text.
             ('<div><span>\n 作者：</span><a title="流芳">x</a><a>珍妮特</a></div>', ["流芳", "珍妮特"]),
+            # A name that is only white space is no name.
+            ('<div class="m-from-author"><a class="m-from-author__name"> </a></div>', []),
             # A comment that reads like the label is no author block.
             ('<div><!--作者：--><a title="某人">某人</a></div>', []),
             # The label inside a page's author block: its names come from their class, once.
