@@ -148,6 +148,7 @@ def test_the_main_image_stands_before_the_body(markup: str, image: str | None) -
     [
         ("<p><strong>导语</strong></p><p>正文</p>", "导语"),
         ('<img src="https://s.rfi.fr/a.jpg"><p><strong>导语</strong></p><p>正文</p>', "导语"),
+        ("<!-- 注释 --><p><strong>导语</strong></p><p>正文</p>", "导语"),
         # Not a chapô: text beside the strong, two strongs, a strong in another block, a strong after the body.
         ("<p>前<strong>导语</strong></p><p>正文</p>", None),
         ("<p><strong>导语</strong>后</p><p>正文</p>", None),

@@ -70,7 +70,8 @@ def _is_lead_block(element: HtmlElement) -> bool:
 
 
 def _take_lead(root: HtmlElement) -> str | None:
-    first_block = next((child for child in root if isinstance(child.tag, str) and child.tag != "img"), None)
+    # The main <img> before it was taken already (_take_image), so the first element is the first block.
+    first_block = next((child for child in root if isinstance(child.tag, str)), None)
     if first_block is not None and _is_lead_block(first_block):
         text = inline_text(first_block)
         first_block.drop_tree()
