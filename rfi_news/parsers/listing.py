@@ -151,11 +151,6 @@ class LooseCardLink(Card2020):
     """A card link outside any known card wrapper (the link is the card): it still names an article."""
 
     ITEM = "a[data-article-item-link]"
-    LINKS = "a[data-article-item-link]"
-
-    @classmethod
-    def links(cls, item: Selector) -> SelectorList[Selector]:
-        return SelectorList([item])
 
 
 # Which markup a card wrapper is: the first that matches (the news feed by its class, then the 2020 card by the
