@@ -15,10 +15,11 @@ OUTPUT_DIR_SETTING = "RFI_OUTPUT_DIR"
 class DefaultOutput:
     """A run given no output (no ``-o``/``-O``, no ``FEEDS``) writes a file of its own.
 
-    ``<RFI_OUTPUT_DIR>/<spider>/<start time, UTC>.jsonl``: ``RFI_OUTPUT_DIR`` is a setting or an environment
-    variable, default ``output``. In distributed mode (``RFI_REDIS_URL``) the name also has the host and the
-    process id, ``<start time>.<host>-<pid>.jsonl``: workers started in the same second on one machine must not
-    write the same file. A run that emits nothing writes no file. It cannot be a plain ``FEEDS`` in
+    ``<RFI_OUTPUT_DIR>/<spider>/<start time, UTC>-<part>.jsonl``: ``RFI_OUTPUT_DIR`` is a setting or an environment
+    variable, default ``output``; one part per checkpoint (rfi_news.feedstorage). In distributed mode
+    (``RFI_REDIS_URL``) the name also has the host and the process id, ``<start time>.<host>-<pid>-<part>.jsonl``:
+    workers started in the same second on one machine must not write the same file. A run that emits nothing
+    writes no file. It cannot be a plain ``FEEDS`` in
     settings.py: Scrapy merges ``-O out.jsonl`` into ``FEEDS`` instead of replacing it, so every run would also
     write the default file.
     """
@@ -27,8 +28,9 @@ class DefaultOutput:
         if settings.getdict("FEEDS") or not settings.getbool("RFI_DEFAULT_OUTPUT", True):
             return
         directory = settings.get(OUTPUT_DIR_SETTING) or os.environ.get(OUTPUT_DIR_SETTING) or "output"
-        name = "%(time)s"
+        # One file per checkpoint of the run: the run's start time, then the part number; names sort in run order.
+        name = "%(run_time)s"
         if redis_url_of(settings):
             name += f".{socket.gethostname()}-{os.getpid()}"
-        feed = {f"{directory}/%(name)s/{name}.jsonl": {"format": "jsonlines", "store_empty": False}}
+        feed = {f"{directory}/%(name)s/{name}-%(batch_id)05d.jsonl": {"format": "jsonlines", "store_empty": False}}
         settings.set("FEEDS", feed, priority="addon")

@@ -13,8 +13,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.serialize import ScrapyJSONEncoder
 
+from rfi_news.feedstorage import (
+    LEFTOVERS_STAT,
+    STORAGE_FAILED_STAT,
+    CheckpointFeedExporter,
+    local_folders,
+    recover_publications,
+    remove_leftovers,
+    storage_failed,
+)
+from rfi_news.files import write_atomically
 from rfi_news.health import STATUS_STAT, SUMMARY_ON_STDERR_SETTING, SUMMARY_STAT, UNHEALTHY
-from rfi_news.state import CrawlStateBackend, StateLockedError, content_hash, crawl_state
+from rfi_news.state import CrawlState, CrawlStateBackend, RunRefused, StateWriteError, content_hash, open_state
 
 logger = logging.getLogger(__name__)
 
@@ -42,63 +52,131 @@ class StatsFile:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = dict(self.crawler.stats.get_stats())
         stats.setdefault("finish_reason", reason)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(
-            json.dumps(stats, cls=ScrapyJSONEncoder, ensure_ascii=False, sort_keys=True, indent=1), encoding="utf-8"
-        )
-        temporary.replace(self.path)
+        try:
+            write_atomically(
+                self.path, json.dumps(stats, cls=ScrapyJSONEncoder, ensure_ascii=False, sort_keys=True, indent=1)
+            )
+        except OSError as exc:
+            logger.error("Could not write the stats file %s: %s", self.path, exc.strerror or exc)
 
 
 class CrawlStateKeeper:
-    """Opens the spider's crawl state (``RFI_STATE_DIR``) for the run and commits it once the output is safe.
+    """The one owner of the spider's crawl state (``RFI_STATE_DIR``): opens it for the run, ends the run with it.
 
-    It is built before anything else of the crawl, so a run refused for the lock (another run of the spider holds
-    the state) stops before it opens any output, queue or connection. What the run emitted is recorded as the
-    exporter receives it, and committed when every feed of the run was stored (``feed_exporter_closed``, which
-    Scrapy sends after the last ``store()``): an article counts as emitted only once its line is on disk.
+    Built before anything else of the crawl, so a run refused (another run holds the state, the state is damaged
+    or cannot be opened) stops before it opens any output, queue or connection, with one line that says why.
+    Holding the lock, it first completes or drops what a killed run left half-published
+    (:func:`rfi_news.feedstorage.recover_publications`) and removes the part files dead runs left. Everyone else
+    reaches the state through the crawler: :func:`rfi_news.state.crawl_state`.
+
+    Articles count as emitted with the file that holds them (see :mod:`rfi_news.feedstorage`); the rest of what
+    the run learned (feeds' validators) is committed by :meth:`finish_run`, once the last file is published.
     """
 
     def __init__(self, crawler: Crawler, state: CrawlStateBackend) -> None:
         self.crawler = crawler
         self.state = state
+        self.finished = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        name = crawler.spidercls.name if crawler.spidercls else "the spider"
         try:
-            state = crawl_state(crawler)
-        except StateLockedError as exc:
-            logger.error("Not running %s: %s", crawler.spidercls.name if crawler.spidercls else "the spider", exc)
+            state = open_state(crawler)
+            if state is None:
+                raise NotConfigured
+            keeper = cls(crawler, state)
+            keeper.recover()
+        except RunRefused as exc:
+            logger.error("Not running %s: %s", name, exc)
             raise
-        if state is None:
-            raise NotConfigured
-        keeper = cls(crawler, state)
         crawler.signals.connect(keeper.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(keeper.feed_exporter_closed, signal=signals.feed_exporter_closed)
         crawler.signals.connect(keeper.engine_stopped, signal=signals.engine_stopped)
         return keeper
 
+    def recover(self) -> None:
+        try:
+            completed, dropped = recover_publications(self.state)
+        except (OSError, StateWriteError) as exc:
+            self.state.close()
+            raise RunRefused(
+                f"could not complete what a killed run left half-published ({exc}); fix the cause and run again"
+            ) from None
+        for publication in completed:
+            logger.warning(
+                "Completed the publication a killed run left half-done: %s (%d article(s))",
+                publication.target,
+                len(publication.articles),
+            )
+        for publication in dropped:
+            logger.warning(
+                "A killed run's file is gone, neither %s nor its part is there: its %d article(s) are emitted again",
+                publication.target,
+                len(publication.articles),
+            )
+        assert self.crawler.spidercls is not None
+        spider_name = self.crawler.spidercls.name
+        removed: list[Path] = []
+        if isinstance(self.state, CrawlState):  # its lock says no other run of the spider is alive (not so for Redis)
+            removed = remove_leftovers(local_folders(self.crawler.settings.getdict("FEEDS"), spider_name), spider_name)
+        if removed:
+            logger.info("Removed %d part file(s) left by dead runs: %s", len(removed), ", ".join(map(str, removed)))
+        self.leftovers = len(removed)
+        self.recovered = (len(completed), len(dropped))
+
     def spider_opened(self, spider: Spider) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value(LEFTOVERS_STAT, self.leftovers)
+        stats.set_value("rfi_news/state/recovered_publications", self.recovered[0])
+        stats.set_value("rfi_news/state/dropped_publications", self.recovered[1])
         logger.info("Crawl state: %s (only new and changed articles are emitted)", self.state.path)
 
     def item_scraped(self, item: Any, spider: Spider) -> None:
         adapter = ItemAdapter(item)
         self.state.record_article(adapter["url"], content_hash(adapter), adapter.get("updated"))
 
-    def feed_exporter_closed(self) -> None:
-        stats = self.crawler.stats.get_stats()
-        failed = {key: value for key, value in stats.items() if key.startswith("feedexport/failed_count/")}
-        if failed:
-            logger.error("Output not stored (%s): the crawl state is left as it was; the next run emits again", failed)
+    def finish_run(self) -> None:
+        """Once every file of the run is published: commit what it learned (unless its output failed)."""
+        if self.finished:
             return
-        self.state.commit()
-        self.crawler.stats.set_value("rfi_news/state/committed", True)
+        self.finished = True
+        stats = self.crawler.stats
+        assert stats is not None
+        failed_feeds = {
+            key: value for key, value in stats.get_stats().items() if key.startswith("feedexport/failed_count/")
+        }
+        if failed_feeds or stats.get_value(STORAGE_FAILED_STAT):
+            logger.warning(
+                "Output not (all) stored: the crawl state keeps only what was published; the next run emits the rest"
+            )
+            return
+        exporter = self.crawler.get_extension(CheckpointFeedExporter)
+        if exporter is not None and exporter.publisher.withheld:
+            logger.warning("Crawl state not committed: this unhealthy run's output was kept beside the file")
+            return
+        try:
+            self.state.commit()
+        except StateWriteError as exc:
+            storage_failed(self.crawler, exc.path, exc, "the state was not committed; the next run emits again")
+            return
+        stats.set_value("rfi_news/state/committed", True)
         logger.info("Crawl state committed: %s", self.state.path)
 
+    def feed_exporter_closed(self) -> None:
+        exporter = self.crawler.get_extension(CheckpointFeedExporter)
+        if exporter is None or not exporter.publisher.held:
+            self.finish_run()
+
     def engine_stopped(self) -> None:
+        exporter = self.crawler.get_extension(CheckpointFeedExporter)
+        if exporter is not None:
+            exporter.publisher.publish_held()  # the files held for the run's verdict, which is in now
+        self.finish_run()
         if not self.state.committed:
-            logger.warning("Crawl state not committed (no output was published): %s", self.state.path)
+            logger.warning("Crawl state not committed: %s", self.state.path)
         self.state.close()
 
 

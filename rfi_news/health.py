@@ -46,6 +46,12 @@ CLASSES_STAT = "rfi_news/health/classes"
 SUMMARY_ON_STDERR_SETTING = "RFI_SUMMARY_ON_STDERR"
 HEALTHY, UNHEALTHY = "healthy", "unhealthy"
 
+# What the output really got (rfi_news.feedstorage): the first storage fault ("<path>: <reason>"), how many
+# faults (a number, under the same prefix for storage_failures()), and the records in the local files published.
+STORAGE_FAILED_STAT = "rfi_news/storage/failed"
+STORAGE_FAILED_COUNT_STAT = "rfi_news/storage/failed_count"
+PUBLISHED_RECORDS_STAT = "rfi_news/storage/published_records"
+
 # The exit status of every run (docs/monitoring.md, "Exit status"): the one table the commands follow.
 HEALTHY_EXIT_CODE = 0
 COULD_NOT_START_EXIT_CODE = 1
@@ -107,6 +113,9 @@ def number(stats: Mapping[str, Any], key: str) -> int:
 
 
 def records(stats: Mapping[str, Any]) -> int:
+    """Records written: those published in local files when the run had any (issue 10), else every item exported."""
+    if PUBLISHED_RECORDS_STAT in stats or STORAGE_FAILED_STAT in stats:
+        return number(stats, PUBLISHED_RECORDS_STAT)
     return number(stats, "item_scraped_count")
 
 

@@ -17,7 +17,6 @@ import logging
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.exceptions import ScrapyDeprecationWarning
@@ -36,6 +35,7 @@ from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor, BaseStatMo
 from spidermon.core.actions import Action
 
 from rfi_news import health
+from rfi_news.files import write_atomically
 from rfi_news.health import (
     CLASSES_STAT,
     FAILED_STAT,
@@ -366,14 +366,6 @@ def uri_params(spider: Any, stats: Mapping[str, Any]) -> dict[str, str]:
     start = stats.get("start_time")
     moment = start if isinstance(start, datetime) else datetime.now(UTC)
     return {"name": spider.name, "time": moment.replace(microsecond=0).isoformat().replace(":", "-")}
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write under a temporary name, then rename: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
 
 
 class RunHealthSuite(MonitorSuite):

@@ -64,7 +64,12 @@ REMOTE_CONTROL_ENABLED = False
 
 EXTENSIONS = {
     "rfi_news.distributed.extension.DistributedWorker": 50,  # RFI_REDIS_URL only: joins before the state opens
-    "rfi_news.extensions.CrawlStateKeeper": 100,  # state on only: opens (locks) the state first, commits it last
+    # Scrapy's feed exporter, publishing local files in checkpoints and in step with the state (feedstorage.py);
+    # in Scrapy's place (0): before the monitors, which then see what was really published.
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "rfi_news.feedstorage.CheckpointFeedExporter": 0,
+    "rfi_news.extensions.CrawlStateKeeper": 100,  # state on only: opens (locks, checks, recovers) it, commits it last
+    "rfi_news.jobdir.JobdirGuard": 110,  # JOBDIR only: a job a killed run left is restarted (or refused), not resumed
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,  # before StatsFile, so the stats file has the verdict
     "rfi_news.extensions.StatsFile": 900,  # on only when STATS_FILE names a file
     "rfi_news.extensions.HealthSummary": 910,
@@ -183,11 +188,18 @@ RFI_ALERT_ACTIONS: list[str] = []
 # already emitted, asks feeds only for what changed since the last run, and refuses to run while another run of
 # the same spider holds the state.
 RFI_STATE_DIR = None
+# Another state backend (a class path, implementing rfi_news.state.CrawlStateBackend) in place of the SQLite file.
+RFI_STATE_BACKEND = None
 
 # Output: a run given no -o/-O writes one file of its own, <RFI_OUTPUT_DIR>/<spider>/<start time>.jsonl
 # (rfi_news.addons.DefaultOutput; RFI_OUTPUT_DIR is this setting or the environment variable, default ./output).
 # Every local file is written under a temporary name and renamed into place when the run ends.
 RFI_OUTPUT_DIR = None
+# Checkpoints: an output whose name has a part number (the default per-run output does) is published every
+# RFI_CHECKPOINT_ITEMS records or RFI_CHECKPOINT_SECONDS seconds, whichever comes first (0: off), with the state
+# of what it holds; a killed run loses at most what came after the last one, and its next run emits that.
+RFI_CHECKPOINT_ITEMS = 500
+RFI_CHECKPOINT_SECONDS = 300
 ADDONS = {"rfi_news.addons.DefaultOutput": 0}
 RFI_DEFAULT_OUTPUT = True  # the one-off commands (fetch, parse, shell, bench…) set it False: no file of their own
 FEED_STORAGES = {

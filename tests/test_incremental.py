@@ -391,7 +391,7 @@ def test_scheduled_runs_write_one_file_per_run_where_the_environment_says(tmp_pa
     assert first.wait(timeout=60) == 0
     (published,) = (tmp_path / "output" / "archive").glob("*.jsonl")  # and its report beside it (issue 11)
     assert published.with_name(published.name + ".report.json").is_file()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", published.name)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00-00001\.jsonl", published.name)  # start time, part 1
     assert len(published.read_text(encoding="utf-8").splitlines()) == 48
     assert (tmp_path / "state" / "archive.sqlite3").is_file()
 

@@ -240,7 +240,7 @@ def test_report_beside_the_per_run_default_file_and_templated_report_file(tmp_pa
     done = scrapy("crawl", "archive", "-a", f"path={ONE_ITEM}", "-s", f"RFI_OUTPUT_DIR={tmp_path / 'out'}")
     assert done.returncode == 0, done.stderr
     (output,) = (tmp_path / "out" / "archive").glob("*.jsonl")
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", output.name)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00-00001\.jsonl", output.name)  # start time, part 1
     report = output.with_name(output.name + ".report.json")
     assert json.loads(report.read_text(encoding="utf-8"))["status"] == "healthy"
     assert done.stderr.splitlines()[-1] == f"  report: {report}"

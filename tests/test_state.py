@@ -16,7 +16,7 @@ from rfi_news.feedstorage import AtomicFileFeedStorage
 from rfi_news.items import new_article
 from rfi_news.middlewares import KnownArticleMiddleware
 from rfi_news.pipelines.state import IncrementalPipeline
-from rfi_news.state import CONTENT_FIELDS, CrawlState, StateLockedError, content_hash, crawl_state
+from rfi_news.state import CONTENT_FIELDS, CrawlState, StateLockedError, content_hash, open_state
 
 SEED_URL = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20231230-seed"
 
@@ -42,6 +42,7 @@ def test_content_hash_covers_the_content_fields_only() -> None:
 def test_uncommitted_rows_are_rolled_back(tmp_path: Path) -> None:
     state = CrawlState(tmp_path, "articles")
     state.record_article(SEED_URL, "a" * 64, None)
+    assert state.knows(SEED_URL)  # this run's own articles are known to it at once
     state.close()  # a run that ended without publishing its output
     state = CrawlState(tmp_path, "articles")
     assert not state.knows(SEED_URL)
@@ -78,22 +79,21 @@ def test_one_run_per_spider_and_state(tmp_path: Path) -> None:
 
 def test_state_is_off_without_a_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RFI_STATE_DIR", raising=False)
-    assert crawl_state(get_crawler(ArticleSpider)) is None
+    assert open_state(get_crawler(ArticleSpider)) is None
 
 
 def test_state_folder_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RFI_STATE_DIR", str(tmp_path))
-    state = crawl_state(get_crawler(ArticleSpider))
+    state = open_state(get_crawler(ArticleSpider))
     assert state is not None
     assert state.path == tmp_path / "articles.sqlite3"
     state.close()
 
 
 def test_pipeline_new_changed_unchanged(tmp_path: Path) -> None:
-    crawler = get_crawler(ArticleSpider, {"RFI_STATE_DIR": str(tmp_path)})
-    state = crawl_state(crawler)
-    assert state is not None
-    pipeline = IncrementalPipeline.from_crawler(crawler)
+    crawler = get_crawler(ArticleSpider)
+    state = CrawlState(tmp_path, "articles")
+    pipeline = IncrementalPipeline(crawler.stats, state)
     item = new_article(url=SEED_URL, title="标题", lead="导语", paragraphs=["第一段"])
     assert pipeline.process_item(item) is item
     state.record_article(SEED_URL, content_hash(item), None)  # what the keeper does once the exporter has it
@@ -111,11 +111,10 @@ def test_pipeline_new_changed_unchanged(tmp_path: Path) -> None:
 
 
 def test_middleware_skips_article_pages_already_emitted(tmp_path: Path) -> None:
-    crawler = get_crawler(ArticleSpider, {"RFI_STATE_DIR": str(tmp_path)})
-    state = crawl_state(crawler)
-    assert state is not None
+    crawler = get_crawler(ArticleSpider)
+    state = CrawlState(tmp_path, "articles")
     state.record_article(SEED_URL, "h", None)
-    middleware = KnownArticleMiddleware.from_crawler(crawler)
+    middleware = KnownArticleMiddleware(crawler.stats, state)
     known = Request("http://127.0.0.1/page", meta={"rfi_article_url": SEED_URL})
     with pytest.raises(IgnoreRequest, match="already emitted"):
         middleware.process_request(known)
@@ -133,7 +132,7 @@ def test_storage_writes_a_hidden_part_file_then_renames(tmp_path: Path) -> None:
     file.write(b'{"a": 1}\n')
     file.flush()
     assert not target.exists()
-    assert (tmp_path / "out" / ".run.jsonl.part").read_bytes() == b'{"a": 1}\n'
+    assert (tmp_path / "out" / ".run.jsonl.articles.part").read_bytes() == b'{"a": 1}\n'
     storage.store(file)
     assert target.read_bytes() == b'{"a": 1}\n'
     assert list(target.parent.iterdir()) == [target]

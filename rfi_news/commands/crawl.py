@@ -33,13 +33,14 @@ from rfi_news.health import (
     BAD_COMMAND_LINE_EXIT_CODE,
     COULD_NOT_START_EXIT_CODE,
     STATUS_STAT,
+    STORAGE_FAILED_STAT,
     SUMMARY_ON_STDERR_SETTING,
     SUMMARY_STAT,
     UNHEALTHY,
     UNHEALTHY_EXIT_CODE,
 )
 from rfi_news.spiders.arguments import ArgumentError, check_arguments
-from rfi_news.state import StateLockedError
+from rfi_news.state import RunRefused
 
 logger = logging.getLogger(__name__)
 
@@ -138,18 +139,21 @@ class Command(crawl.Command):
         if exception is None:
             return
         self.start_error = exception
-        if not isinstance(exception, StateLockedError | ArgumentError):
+        if not isinstance(exception, RunRefused | ArgumentError):
             logger.error("The crawl could not start", exc_info=exception)
 
     def _trap_start_error(self, failure: Failure) -> None:
         self.start_error = failure.value
-        if not failure.check(StateLockedError, ArgumentError):
+        if not failure.check(RunRefused, ArgumentError):
             logger.error("The crawl could not start: %s", failure.getTraceback())
 
 
 def run_is_unhealthy(crawler: Crawler) -> bool:
-    """True when the monitors said so, or when they were on and said nothing (they could not run)."""
+    """True when the monitors said so, or when they were on and said nothing (they could not run), or when
+    storing the output or the state failed (also after the monitors ran: a file held for their verdict)."""
+    assert crawler.stats is not None
+    if crawler.stats.get_value(STORAGE_FAILED_STAT):
+        return True
     if not crawler.settings.getbool("SPIDERMON_ENABLED"):
         return False
-    assert crawler.stats is not None
     return crawler.stats.get_value(STATUS_STAT) in (UNHEALTHY, None)
