@@ -510,7 +510,10 @@ def crawl_state(crawler: Crawler) -> CrawlStateBackend | None:
     """The run's state, as opened by its owner (:class:`rfi_news.extensions.CrawlStateKeeper`); ``None`` when off."""
     from rfi_news.extensions import CrawlStateKeeper  # the owner's module imports this one
 
-    keeper = crawler.get_extension(CrawlStateKeeper)
+    try:
+        keeper = crawler.get_extension(CrawlStateKeeper)
+    except RuntimeError:  # a crawler that runs no crawl (the library API's pipelines): it has no extensions
+        return None
     return keeper.state if keeper is not None else None
 
 
