@@ -1,24 +1,27 @@
 """Downloader middlewares: a site that pushes back (``Retry-After`` honoured, 403 treated as "blocked"); article
-pages already emitted not fetched again (with the crawl state on)."""
+pages already emitted not fetched again (with the crawl state on); redirects off the allowed hosts refused."""
 
 from __future__ import annotations
 
 import email.utils
 import logging
 import math
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any, Self
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
-from scrapy.utils.response import response_status_message
+from scrapy.utils.response import get_meta_refresh, response_status_message
+from scrapy.utils.url import url_is_from_any_domain
 
 from rfi_news.state import CrawlStateBackend, crawl_state
 
@@ -31,20 +34,28 @@ class HostBlocked(IgnoreRequest):
     """A request not sent because its host has been refusing every request (403)."""
 
 
+_DELAY_SECONDS_RE = re.compile(r"[0-9]{1,20}")  # ASCII digits only: "²".isdigit() is true, float("²") raises
+_MAX_HEADER_LENGTH = 200
+
+
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` (delay in seconds, or an HTTP date) as seconds from ``now``; ``None`` if absent or bad."""
-    if not value or not value.strip():
+    """``Retry-After`` (delay in seconds, or an HTTP date) as seconds from ``now``; ``None`` if absent or bad.
+
+    Never raises: a header the server got wrong (``²``, an overflowing date, a kilobyte of digits) is no wait.
+    """
+    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_HEADER_LENGTH:
         return None
     text = value.strip()
-    if text.isdigit():
+    if _DELAY_SECONDS_RE.fullmatch(text):
         return float(text)
     try:
         moment = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:  # RFC 9110 dates are GMT
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+    # The email parser raises more than it documents on odd input; a date at datetime's ends overflows.
+    except (TypeError, ValueError, IndexError, OverflowError, AttributeError):
         return None
-    if moment.tzinfo is None:  # RFC 9110 dates are GMT
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):
@@ -191,3 +202,54 @@ class KnownArticleMiddleware:
         if url and self.state.knows(url):
             self.stats.inc_value("rfi_news/state/skipped")
             raise IgnoreRequest(f"{url}: already emitted")
+
+
+class OffsiteRedirect(IgnoreRequest):
+    """A redirect (HTTP or meta refresh) to a host off the spider's ``allowed_domains``: not followed."""
+
+
+class _RefusesOffsiteRedirects:
+    """What the two redirect middlewares below add to Scrapy's: a redirect off the allowed hosts is refused.
+
+    Scrapy's OffsiteMiddleware would drop the redirected request, but it logs at DEBUG, and not at all for a
+    ``dont_filter`` request (feeds are asked for with it). Here such a redirect ends the request with one WARNING
+    naming both URLs (``rfi_news/offsite/redirect_refused``), and the response that asked for it is not parsed.
+    """
+
+    crawler: Crawler
+
+    def is_allowed(self, url: str) -> bool:
+        allowed = getattr(self.crawler.spider, "allowed_domains", None)
+        return not allowed or url_is_from_any_domain(url, allowed)
+
+    def refuse(self, request: Request, target: str, how: str) -> None:
+        self.crawler.stats.inc_value("rfi_news/offsite/redirect_refused")
+        logger.warning(
+            "%r redirects (%s) to %r, off the allowed hosts: not followed, not read", request.url, how, target
+        )
+        raise OffsiteRedirect(f"{how} to {target!r}: off the allowed hosts")
+
+
+class AllowedHostsRedirectMiddleware(_RefusesOffsiteRedirects, RedirectMiddleware):
+    """Scrapy's RedirectMiddleware (3xx ``Location``), refusing redirects off the allowed hosts."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and not self.is_allowed(result.url):
+            self.refuse(request, result.url, f"HTTP {response.status}")
+        return result
+
+
+class AllowedHostsMetaRefreshMiddleware(_RefusesOffsiteRedirects, MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, refusing a ``<meta http-equiv=refresh>`` off the allowed hosts whatever
+    its delay: a page that sends its reader elsewhere is not read as an article either."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        if isinstance(response, HtmlResponse) and not request.meta.get("dont_redirect", False):
+            try:
+                _, target = get_meta_refresh(response, ignore_tags=self._ignore_tags)
+            except ValueError:  # an unreadable refresh is no redirect
+                target = None
+            if target and not self.is_allowed(target):
+                self.refuse(request, target, "meta refresh")
+        return super().process_response(request, response)

@@ -68,19 +68,19 @@ def test_good_records_come_out(bad_input_crawl: tuple[Path, CrawlResult]) -> Non
 @pytest.mark.parametrize(
     ("file_name", "message", "counter"),
     [
-        ("notes.md", "notes.md: not an archive item (no_epoch_line", "rfi_news/archive/invalid/no_epoch_line"),
-        ("empty.txt", "empty.txt: not an archive item (empty", "rfi_news/archive/invalid/empty"),
-        ("invalid-utf8.md", "invalid-utf8.md: invalid UTF-8 at byte", "rfi_news/archive/undecodable"),
-        ("truncated.md", "truncated.md: the item's HTML is cut short", "rfi_news/archive/truncated"),
-        ("no-date-line.md", "no-date-line.md: no date line", "rfi_news/item/no_date_line"),
-        ("no-title.md", "no-title.md: record dropped (no_title)", "rfi_news/validation/dropped/no_title"),
+        ("notes.md", "notes.md' skipped: no epoch line: line 1 is not", "rfi_news/archive/invalid/no_epoch_line"),
+        ("empty.txt", "empty.txt' skipped: empty: the file holds no text", "rfi_news/archive/invalid/empty"),
+        ("invalid-utf8.md", "invalid-utf8.md': invalid UTF-8 at byte", "rfi_news/archive/undecodable"),
+        ("truncated.md", "truncated.md': the item's HTML is cut short", "rfi_news/archive/truncated"),
+        ("no-date-line.md", "no-date-line.md': no date line", "rfi_news/item/no_date_line"),
+        ("no-title.md", "no-title.md': record dropped (no_title)", "rfi_news/validation/dropped/no_title"),
     ],
 )
 def test_each_bad_file_is_logged_and_counted(
     bad_input_crawl: tuple[Path, CrawlResult], file_name: str, message: str, counter: str
 ) -> None:
     folder, result = bad_input_crawl
-    assert f"{folder / file_name}" in result.log
+    assert f"{str(folder / file_name)!r}" in result.log
     assert message in result.log
     assert result.stat(counter) == 1
 

@@ -65,7 +65,7 @@ def test_next_mirror_is_tried_only_when_one_fails(server: FixtureServer, tmp_pat
     assert result.returncode == 0
     assert len(result.records) == 12
     assert result.stat("rfi_news/feed/failed") == 1
-    assert f"Trying the next feed URL: {server.url(FEED_PATH)}" in result.log
+    assert f"Trying the next feed URL: {server.url(FEED_PATH)!r}" in result.log
     assert server.count("/mirror-c/rfi.xml") == 0  # the mirror after a good one is never asked
     if failure == "503":
         assert server.count("/mirror-a/rfi.xml") == 2  # the first try and RETRY_TIMES=1 retry
@@ -100,7 +100,7 @@ class TestBadFeeds:
         broken = server.url("/feeds/feedx_rfi_broken.xml")
         result = run_crawl("feedx", tmp_path, args={"feed_url": f"{broken},{server.url(FEED_PATH)}"})
         assert result.stat("rfi_news/feed/broken_xml") == 1
-        assert "feedx_rfi_broken.xml: broken XML, keeping the 3 item(s) before the break" in result.log
+        assert "feedx_rfi_broken.xml': broken XML, keeping the 3 item(s) before the break" in result.log
         # The three whole items, then the mirror's twelve; the three repeated ones are dropped.
         assert len(result.records) == 12
         assert result.stat("rfi_news/dedup/dropped") == 3
@@ -117,7 +117,7 @@ class TestBadFeeds:
         assert report["failed"] == ["Records"]
         assert result.records == []
         assert result.stat("rfi_news/feed/no_items") == 1
-        assert "feedx_rfi_no_items.xml: the feed has no items" in result.log
+        assert "feedx_rfi_no_items.xml': the feed has no items" in result.log
 
     def test_wrong_charset_header(self, server: FixtureServer, tmp_path: Path) -> None:
         server.routes["/latin1/rfi.xml"] = Answer(
@@ -125,7 +125,7 @@ class TestBadFeeds:
         )
         result = run_crawl("feedx", tmp_path, args={"feed_url": server.url("/latin1/rfi.xml")})
         assert result.stat("rfi_news/feed/charset_mismatch") == 1
-        assert "served as charset=ISO-8859-1 but the XML declares UTF-8" in result.log
+        assert "served as charset='ISO-8859-1' but the XML declares UTF-8" in result.log
         titles = {record["title"] for record in result.records}
         assert "日本加强与中俄博弈 推进明年举行日本与中亚五国首脑峰会" in titles
         assert len(result.records) == 12

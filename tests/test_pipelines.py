@@ -40,13 +40,14 @@ def stat(crawler, key: str) -> int:
 def test_order_is_documented_and_normalisers_come_before_validation() -> None:
     order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.get)
     names = [path.rsplit(".", 1)[1] for path in order]
-    assert names[:9] == [
+    assert names[:10] == [
         "UrlPipeline",
         "TitlePipeline",
         "TimestampsPipeline",
         "LeadPipeline",
         "ParagraphsPipeline",
         "LabelsPipeline",
+        "ImagePipeline",
         "ValidationPipeline",
         "SchemaValidationPipeline",
         "DeduplicationPipeline",

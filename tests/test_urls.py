@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from rfi_news.normalize.urls import canonical_url, column_of, is_rfi_url, language_of, on_origin, section_of
+from rfi_news.errors import InvalidInput
+from rfi_news.normalize.urls import canonical_url, column_of, image_url, is_rfi_url, language_of, on_origin, section_of
 
 ZHONGGUO = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/x"
 
@@ -14,12 +15,53 @@ ZHONGGUO = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/x"
         "https://www.rfi.fr/cn/中国/x",
         "https://www.rfi.fr/cn/%e4%b8%ad%e5%9b%bd/x",
         "https://www.rfi.fr/cn/中国/x?utm_source=rss#top",
-        "http://127.0.0.1:8123/cn/中国/x",
         "/cn/中国/x",
     ],
 )
 def test_one_article_one_url(raw: str) -> None:
     assert canonical_url(raw) == ZHONGGUO
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("http://127.0.0.1:8123/cn/中国/x", "not_rfi_host"),
+        ("https://evil.example/cn/中国/20240101-x", "not_rfi_host"),
+        ("https://www.rfi.fr.evil.example/cn/中国/20240101-x", "not_rfi_host"),
+        ("https://rfi.fr/cn/中国/20240101-x", "not_rfi_host"),
+        ("javascript:/cn/中国/20240101-x", "not_http_scheme"),
+        ("ftp://www.rfi.fr/cn/中国/20240101-x", "not_http_scheme"),
+        ("cn/中国/20240101-x", "not_rfi_host"),
+        ("http://[x/cn/中国/20240101-x", "bad_url"),
+        ("//www.rfi.fr／/cn/中国/20240101-x", "bad_url"),
+        ("https://www.rfi.fr:99999/cn/中国/20240101-x", "bad_url"),
+        ("https://www.rfi.fr/cn/\ud800/20240101-x", "bad_url"),
+    ],
+)
+def test_other_hosts_and_schemes_are_never_rewritten(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        canonical_url(raw)
+    assert caught.value.reason == reason
+    assert not is_rfi_url(raw)
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ("/cn/img/a.jpg", "https://www.rfi.fr/cn/img/a.jpg"),
+        ("img/a.jpg", "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/img/a.jpg"),
+        ("//s.rfi.fr/a.jpg", "https://s.rfi.fr/a.jpg"),
+        ("HTTPS://s.rfi.fr/a.jpg", "https://s.rfi.fr/a.jpg"),
+        ("javascript:alert(1)", None),
+        ("data:image/png;base64,AAAA", None),
+        ("h://[", None),
+        ("http://[x/a.jpg", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_image_urls_are_resolved_against_the_article(src: str | None, expected: str | None) -> None:
+    assert image_url(src, "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240101-x") == expected
 
 
 def test_unreserved_characters_stay_and_others_are_encoded() -> None:

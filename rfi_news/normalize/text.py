@@ -10,6 +10,8 @@ ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 # Control characters (category Cc) other than the white-space ones, which step 4 turns into a space.
 CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f"
 _ZERO_WIDTH_OR_CONTROL_RE = re.compile(f"[{ZERO_WIDTH}{CONTROL_CHARACTERS}]")
+# Lone surrogates (``"\ud800"`` from JSON-LD) have no UTF-8 form: the exporter and the state could not write them.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # Four or more characters in U+00A1-U+00FF: GBK bytes that someone decoded as Latin-1.
 _MOJIBAKE_RUN_RE = re.compile(r"[\u00a1-\u00ff]{4,}")
 # A block of text that holds nothing but punctuation (and spaces) is no paragraph.
@@ -52,11 +54,20 @@ def repair_mojibake(text: str) -> str:
     return _MOJIBAKE_RUN_RE.sub(_repair_run, text)
 
 
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (as undecodable bytes are), so it can be UTF-8."""
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
 def normalize_text(text: str | None) -> str:
-    """Steps 1-4 of OUTPUT.md's normalisation; ``None`` gives ``""``."""
-    if not text:
+    """Steps 1-4 of OUTPUT.md's normalisation; ``None`` (or anything but a string) gives ``""``.
+
+    A lone surrogate, which no UTF-8 output can hold, becomes U+FFFD.
+    """
+    if not text or not isinstance(text, str):
         return ""
-    text = unicodedata.normalize("NFC", html.unescape(text))
+    # html.unescape can make a surrogate (``&#xd800;``), so they are replaced after it.
+    text = unicodedata.normalize("NFC", without_surrogates(html.unescape(text)))
     text = _ZERO_WIDTH_OR_CONTROL_RE.sub("", text)
     text = repair_mojibake(text)
     # Runs of white space to one space, ends trimmed: split() knows the same white space as the regex \s

@@ -1,12 +1,22 @@
-"""Canonical article URLs and what they say (section, column, language)."""
+"""Canonical article URLs and what they say (section, column, language).
+
+Every function here takes any string: :func:`canonical_url`, :func:`canonical_path` and :func:`on_origin` return
+a result or raise :class:`~rfi_news.errors.InvalidInput`; the predicates and readers (:func:`is_rfi_url`,
+:func:`section_of`…) answer ``False``/``None`` for what they cannot read. A link to another host, or with a
+scheme other than http(s), is not an RFI article and is never rewritten into one (OUTPUT.md, 2026-12-01).
+"""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
+from urllib.parse import SplitResult, quote, unquote, unquote_to_bytes, urljoin, urlsplit
+
+from rfi_news.errors import InvalidInput
 
 CANONICAL_ORIGIN = "https://www.rfi.fr"
+RFI_HOST = "www.rfi.fr"
+WEB_SCHEMES = ("http", "https")
 EDITION_LANGUAGES = {"cn": "zh-Hans", "tw": "zh-Hant"}
 COLUMN_SECTION = "专栏检索"
 _SLASH_RUN_RE = re.compile(r"/{2,}")
@@ -17,9 +27,26 @@ _SLASH_RUN_RE = re.compile(r"/{2,}")
 _CANONICAL_PATH_RE = re.compile(r"(?:[A-Za-z0-9\-._~/]|%[89A-F][0-9A-F])*")
 
 
+def split_url(url: str) -> SplitResult:
+    """``urlsplit`` of ``url``, or :class:`InvalidInput` (``bad_url``) for what it cannot split (``http://[x``,
+    a host that NFKC turns into a different one such as ``www.rfi.fr／``, a port that is no number)."""
+    if not isinstance(url, str):
+        raise InvalidInput("bad_url", f"not a string: {type(url).__name__}")
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it, so no URL either
+        raise InvalidInput("bad_url", f"{url[:200]!r}: a character with no UTF-8 form") from None
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked
+    except ValueError as exc:
+        raise InvalidInput("bad_url", f"{url[:200]!r}: {exc}") from None
+    return parts
+
+
 def canonical_path(url: str) -> str:
     """The path of ``url``, runs of ``/`` collapsed, percent-encoded as UTF-8 with upper-case hex."""
-    path = urlsplit(url.strip()).path or "/"
+    path = split_url(url).path or "/"
     path = _SLASH_RUN_RE.sub("/", path)
     if _CANONICAL_PATH_RE.fullmatch(path):
         return path  # RFI's own links are canonical already, and decoding a long slug is slow (pure Python)
@@ -28,12 +55,61 @@ def canonical_path(url: str) -> str:
     return quote(unquote_to_bytes(path), safe="/")
 
 
+def not_rfi_reason(url: str) -> str | None:
+    """Why ``url`` is not a link to an RFI page (``bad_url``, ``not_http_scheme``, ``not_rfi_host``), or ``None``
+    when it is one: a root-relative path, or an absolute http(s) URL on ``www.rfi.fr``."""
+    try:
+        parts = split_url(url)
+    except InvalidInput as exc:
+        return exc.reason
+    if not parts.scheme and not parts.netloc:
+        return None if url.strip().startswith("/") else "not_rfi_host"
+    if parts.scheme.lower() not in WEB_SCHEMES:
+        return "not_http_scheme"
+    if (parts.hostname or "") != RFI_HOST:
+        return "not_rfi_host"
+    return None
+
+
 def canonical_url(url: str) -> str:
     """``https://www.rfi.fr`` + the canonical path: the record's identity.
 
     ``http://www.rfi.fr//cn/%E4%B8%AD%E5%9B%BD/x`` and ``https://www.rfi.fr/cn/中国/x`` give the same result.
+    Anything that is not a link to RFI (:func:`not_rfi_reason`) raises :class:`InvalidInput`: it is never
+    rewritten into an RFI URL.
     """
+    reason = not_rfi_reason(url)
+    if reason is not None:
+        raise InvalidInput(reason, repr(url[:200]) if isinstance(url, str) else "")
     return CANONICAL_ORIGIN + canonical_path(url)
+
+
+def resolve_link(base: str, href: str | None) -> str | None:
+    """``href`` resolved against ``base`` (as ``urljoin``), or ``None`` when it cannot be (``http://[x``)."""
+    if not href or not isinstance(href, str):
+        return None
+    try:
+        joined = urljoin(base, href.strip())
+        split_url(joined)
+    except (ValueError, InvalidInput):
+        return None
+    return joined
+
+
+def image_url(src: str | None, article_url: str) -> str | None:
+    """A record's ``image``: ``src`` resolved against the article, when it is an absolute http(s) URL then;
+    ``None`` for anything else (``javascript:``, ``data:``, an unsplittable URL), which never costs the record."""
+    joined = resolve_link(article_url, src)
+    if joined is None or any(char.isspace() or ord(char) < 0x20 for char in joined):
+        return None
+    parts = urlsplit(joined)
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+        return None
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return parts.scheme.lower() + joined[len(parts.scheme) :]
 
 
 # Edition, section, column: all that section_of, column_of and language_of ever read of a path.
@@ -52,7 +128,11 @@ def path_segments(url: str) -> list[str]:
 # section_of, column_of and language_of are asked about the same URL one after the other: split it once.
 @lru_cache(maxsize=64)
 def _segments(url: str) -> tuple[str, ...]:
-    segments = [segment for segment in urlsplit(url).path.split("/") if segment]
+    try:
+        path = split_url(url).path
+    except InvalidInput:
+        return ()
+    segments = [segment for segment in path.split("/") if segment]
     leading = min(_LEADING_SEGMENTS, max(1, len(segments) - 1))
     return (*(unquote(segment) for segment in segments[:leading]), *segments[leading:])
 
@@ -84,10 +164,7 @@ _ARTICLE_DATE_RE = re.compile(r"/(\d{8})-[^/]+/?$")
 
 def is_rfi_url(url: str) -> bool:
     """A root-relative path, or an absolute URL on ``www.rfi.fr`` (http or https)."""
-    parts = urlsplit(url.strip())
-    if not parts.scheme and not parts.netloc:
-        return url.strip().startswith("/")
-    return parts.scheme in ("http", "https") and parts.hostname == "www.rfi.fr"
+    return not_rfi_reason(url) is None
 
 
 def on_origin(url: str, origin: str) -> str:
@@ -101,7 +178,11 @@ def on_origin(url: str, origin: str) -> str:
 
 def article_date(url: str) -> str | None:
     """``YYYY-MM-DD`` from the ``/<YYYYMMDD>-<slug>`` that ends an article path, else ``None``."""
-    match = _ARTICLE_DATE_RE.search(unquote(urlsplit(url).path))
+    try:
+        path = split_url(url).path
+    except InvalidInput:
+        return None
+    match = _ARTICLE_DATE_RE.search(unquote(path))
     if not match:
         return None
     digits = match.group(1)
@@ -115,6 +196,6 @@ def is_article_url(url: str) -> bool:
     segments = path_segments(url)
     if not segments or segments[0] not in EDITION_LANGUAGES:
         return False
-    if len(segments) == 2:
-        return not urlsplit(url.strip()).path.endswith("/")
+    if len(segments) == 2:  # path_segments gave segments: the URL splits
+        return not split_url(url).path.endswith("/")
     return len(segments) >= 3 and article_date(url) is not None

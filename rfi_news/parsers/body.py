@@ -3,16 +3,23 @@
 Feed items, archive items and article pages carry the same markup (``div.t-content__body`` with ``p``, ``h2``,
 lists, embeds, ads and promos). This module turns such a tree into paragraphs, the copyright line and the
 authors, and it is the only code in the project that does.
+
+Hostile markup: the tree is read whole (libxml2's ``huge_tree``: text nodes over 10 MB, nesting past 256) up to
+:data:`MAX_DEPTH` levels; deeper markup (no article is nested like that) raises
+:class:`~rfi_news.errors.InvalidInput` (``too_deep``) rather than being cut short in silence, as does markup
+that libxml2 itself gave up on (``unreadable_html``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 from lxml import html as lxml_html
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 
+from rfi_news.errors import InvalidInput
 from rfi_news.normalize.text import ZERO_WIDTH, is_punctuation_only
 
 # Elements that hold a paragraph of text.
@@ -35,6 +42,15 @@ AUTHOR_LABEL = "作者："
 RELATED_READING_PREFIX = "延伸阅读"
 # What may stand before that prefix in a raw block: white space (str.isspace) and zero-width characters.
 _LEADING_FILLER = "".join(chr(code) for code in range(0x3001) if chr(code).isspace()) + ZERO_WIDTH
+# How deep the body reader follows nested elements. Real bodies are a dozen levels deep; the readers below recurse
+# once or twice per level, so this bound also keeps them far from Python's recursion limit.
+MAX_DEPTH = 256
+# What lxml cannot hold in a tree (XML 1.0's forbidden control characters) and what UTF-8 cannot hold (lone
+# surrogates). Control characters are removed from the text later anyway (OUTPUT.md, normalised text step 2).
+_UNHOLDABLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udfff]")
+# A fragment's own document tags: libxml2 would end the body at ``</body>`` or ``</html>`` and drop what follows,
+# or open a second body; a feed item's description is body content whatever tags it wraps itself in.
+_DOCUMENT_TAG_RE = re.compile(r"<!doctype[^>]*>|</?(?:html|head|body)(?:\s[^>]*)?/?>", re.IGNORECASE)
 
 
 @dataclass
@@ -48,7 +64,7 @@ class BodyText:
 
 # lxml.html's default parser calls back into Python for the class of every element the code touches (to give
 # forms and inputs classes of their own, which nothing here uses); this one chooses HtmlElement in C.
-_PARSER = lxml_html.HTMLParser()
+_PARSER = lxml_html.HTMLParser(huge_tree=True)
 _PARSER.set_element_class_lookup(
     etree.ElementDefaultClassLookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
@@ -56,17 +72,43 @@ _PARSER.set_element_class_lookup(
 )
 
 
+def holdable(markup: str) -> str:
+    """``markup`` without what an lxml tree cannot hold: forbidden control characters dropped, lone surrogates
+    as U+FFFD."""
+    return _UNHOLDABLE_RE.sub(lambda match: "" if match.group() < "\ud800" else "\ufffd", markup)
+
+
+def check_depth(root: HtmlElement) -> None:
+    """Raise :class:`InvalidInput` (``too_deep``) when elements nest more than :data:`MAX_DEPTH` levels below
+    ``root`` (counted without recursion)."""
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_DEPTH:
+            raise InvalidInput("too_deep", f"elements nested more than {MAX_DEPTH} levels")
+
+
 def parse_fragment(markup: str) -> HtmlElement:
     """Parse an HTML fragment into one ``div`` that holds it, whatever the fragment's top level is.
 
-    What ``lxml.html.fragment_fromstring(markup, create_parent="div")`` does, with the ``div`` made by our
-    parser: elements moved into it take their classes from its document.
+    Like ``lxml.html.fragment_fromstring(markup, create_parent="div")``, with the ``div`` made by our parser (elements
+    in it take their classes from its document), and for any string: document tags inside the fragment are
+    ignored (``<html>``, ``…</body><body>…``), as is what lxml cannot hold. Raises :class:`InvalidInput` when
+    libxml2 gave up on the markup or it nests deeper than :data:`MAX_DEPTH`.
     """
-    root = _PARSER.makeelement("div")
-    elements = lxml_html.fragments_fromstring(markup, parser=_PARSER)
-    if elements and isinstance(elements[0], str):
-        root.text = elements.pop(0)
-    root.extend(elements)
+    if not isinstance(markup, str):
+        raise InvalidInput("not_text", f"markup is {type(markup).__name__}, not a string")
+    cleaned = _DOCUMENT_TAG_RE.sub("", holdable(markup))
+    document = etree.fromstring(f"<html><body>{cleaned}</body></html>", _PARSER)
+    errors = [error for error in _PARSER.error_log if error.level >= etree.ErrorLevels.FATAL]
+    if errors:
+        reason = "too_deep" if "depth" in errors[0].message.lower() else "unreadable_html"
+        raise InvalidInput(reason, " ".join(errors[0].message.split()))
+    root = document.find("body")
+    if root is None:
+        raise InvalidInput("unreadable_html", "the fragment did not parse into a body")
+    root.tag = "div"  # the body element itself holds the fragment: a stray </div> cannot close it
+    check_depth(root)
     return root
 
 
@@ -180,7 +222,11 @@ def is_body_text(text: str) -> bool:
 
 
 def read_body(root: HtmlElement) -> BodyText:
-    """Paragraphs, credit and authors of an article body (or of a whole feed item)."""
+    """Paragraphs, credit and authors of an article body (or of a whole feed item).
+
+    Raises :class:`InvalidInput` (``too_deep``) for a tree nested more than :data:`MAX_DEPTH` levels.
+    """
+    check_depth(root)
     # lxml makes a new Python object for an element at each visit unless one is still held: holding them all
     # while the readers below go over the tree spares making each one three or four times.
     elements = list(root.iter())

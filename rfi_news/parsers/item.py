@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
+from rfi_news.errors import InvalidInput
 from rfi_news.normalize.times import is_paris_date_line
+from rfi_news.normalize.urls import not_rfi_reason
 from rfi_news.parsers.body import inline_text, parse_fragment, read_body
 
 DEFAULT_IMAGE_SUFFIX = "/meta_og_twcards/RFI_FB.png"
@@ -80,7 +82,10 @@ def _take_lead(root: HtmlElement) -> str | None:
 
 
 def read_item_html(markup: str) -> ItemContent:
-    """Split a feed item's description into its fields."""
+    """Split a feed item's description into its fields; :class:`InvalidInput` for markup that cannot be read
+    (see :func:`rfi_news.parsers.body.parse_fragment`)."""
+    if not isinstance(markup, str):
+        raise InvalidInput("not_text", f"description is {type(markup).__name__}, not a string")
     if not markup.strip():
         return ItemContent()
     root = parse_fragment(markup)
@@ -105,7 +110,17 @@ def feed_item_record(
     problems seen in it (short stats keys such as ``no_date_line``), for the spider to log and count.
 
     ``published`` is the raw date line; the timestamps pipeline reads it as Paris local time.
+
+    Raises :class:`InvalidInput` for a link that is not RFI's (``not_rfi_host``, ``not_http_scheme``,
+    ``bad_url``): another host's text is never published under an RFI url. A missing link is left to the
+    validation (``no_url``).
     """
+    if link is not None and not isinstance(link, str):
+        raise InvalidInput("bad_url", f"link is {type(link).__name__}, not a string")
+    if link and link.strip() and (reason := not_rfi_reason(link)):
+        raise InvalidInput(reason, repr(link[:200]))
+    if title is not None and not isinstance(title, str):
+        raise InvalidInput("not_text", f"title is {type(title).__name__}, not a string")
     content = read_item_html(description)
     problems = [] if content.published_raw else ["no_date_line"]
     if not content.paragraphs:

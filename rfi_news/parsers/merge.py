@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rfi_news.errors import InvalidInput
+
 TEXT_FIELDS = ("lead", "paragraphs", "credit")
 FEED_ONLY_FIELDS = frozenset({"feed_published"})
 BOOKKEEPING_FIELDS = frozenset({"source", "origin"})
@@ -31,11 +33,19 @@ def _has_value(value: Any) -> bool:
 
 def page_has_text(page: Mapping[str, Any] | None) -> bool:
     """True when the page gave the article's body (at least one non-empty paragraph)."""
-    return page is not None and any(_has_value(paragraph) for paragraph in page.get("paragraphs") or [])
+    if page is None:
+        return False
+    paragraphs = page.get("paragraphs")
+    return isinstance(paragraphs, list | tuple) and any(_has_value(paragraph) for paragraph in paragraphs)
 
 
 def merge_feed_and_page(feed: Mapping[str, Any], page: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The merged raw record; ``page`` is ``None`` when the page could not be fetched (403, 404, timeout)."""
+    """The merged raw record; ``page`` is ``None`` when the page could not be fetched (403, 404, timeout).
+
+    Raises :class:`InvalidInput` when either side is not a mapping.
+    """
+    if not isinstance(feed, Mapping) or not (page is None or isinstance(page, Mapping)):
+        raise InvalidInput("not_a_record", "the feed side and the page side must be mappings")
     merged = dict(feed)
     text_from_page = page_has_text(page)
     if page is not None:

@@ -12,6 +12,8 @@ from io import BytesIO
 
 from lxml import etree
 
+from rfi_news.errors import InvalidInput
+
 _DECLARED_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 FEED_ROOTS = frozenset({"rss", "RDF"})
 
@@ -33,7 +35,15 @@ class FeedDocument:
 
 
 def _local_name(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    """``item`` for ``item``, ``{ns}item`` and ``rss:item``; ``""`` for comments and processing instructions.
+
+    By hand rather than with ``etree.QName``, which raises on a tag such as ``a:b:c`` (an odd element that must
+    not cost its feed).
+    """
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2].rpartition(":")[2]
 
 
 def _entry(item: etree._Element) -> FeedEntry:
@@ -49,9 +59,12 @@ def _entry(item: etree._Element) -> FeedEntry:
 def read_feed(data: bytes) -> FeedDocument:
     """Every complete item of an RSS document.
 
-    XML that breaks off (a cut download, a bad byte) gives the items that closed before the break, never a
-    half item: a cut article would otherwise pass for a whole one.
+    XML that breaks off (a cut download, a bad byte, an encoding libxml2 does not know, nesting past libxml2's
+    limit) gives the items that closed before the break, never a half item: a cut article would otherwise pass
+    for a whole one. ``data`` that is not bytes raises :class:`~rfi_news.errors.InvalidInput`.
     """
+    if not isinstance(data, bytes | bytearray):
+        raise InvalidInput("not_bytes", f"feed data is {type(data).__name__}, not bytes")
     declared = _DECLARED_ENCODING_RE.match(data)
     document = FeedDocument(encoding=declared.group(1).decode("ascii") if declared else None)
     root_name = None
@@ -65,7 +78,8 @@ def read_feed(data: bytes) -> FeedDocument:
             if event == "end" and _local_name(element) == "item":
                 document.entries.append(_entry(element))
                 element.clear()
-    except etree.XMLSyntaxError as exc:
-        document.error = " ".join(str(exc).split())
+    # XMLSyntaxError for broken XML; LookupError and ValueError for what libxml2 refuses outright.
+    except (etree.XMLSyntaxError, LookupError, ValueError) as exc:
+        document.error = " ".join(str(exc).split())[:300] or type(exc).__name__
     document.readable = root_name in FEED_ROOTS
     return document

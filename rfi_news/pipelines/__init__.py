@@ -10,6 +10,7 @@ Each counts what it changes and drops under ``rfi_news/<concern>/…`` in the cr
 
 from rfi_news.pipelines.dedup import DeduplicationPipeline
 from rfi_news.pipelines.fields import (
+    ImagePipeline,
     LabelsPipeline,
     LeadPipeline,
     ParagraphsPipeline,
@@ -23,6 +24,7 @@ from rfi_news.pipelines.validation import ValidationPipeline
 
 __all__ = [
     "DeduplicationPipeline",
+    "ImagePipeline",
     "IncrementalPipeline",
     "LabelsPipeline",
     "LeadPipeline",

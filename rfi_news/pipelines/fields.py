@@ -8,17 +8,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
 
-from rfi_news.normalize.text import normalize_text, strip_title_affixes
+from rfi_news.errors import InvalidInput
+from rfi_news.normalize.text import normalize_text, strip_title_affixes, without_surrogates
 from rfi_news.normalize.times import UnparseableTime, format_utc, to_utc_string
-from rfi_news.normalize.urls import canonical_url, column_of, language_of, section_of
+from rfi_news.normalize.urls import canonical_url, column_of, image_url, language_of, section_of
 from rfi_news.pipelines.base import CountingPipeline, origin_of
 
 logger = logging.getLogger(__name__)
 
 
 class UrlPipeline(CountingPipeline):
-    """``url`` made canonical; ``section``, ``column`` and ``language`` read from it."""
+    """``url`` made canonical; ``section``, ``column`` and ``language`` read from it.
+
+    A url that is not RFI's (another host, another scheme, unreadable) is never rewritten into one: the record
+    is dropped (``rfi_news/url/dropped/<reason>``). The spiders drop such links before; this is the last word.
+    """
 
     concern = "url"
 
@@ -27,7 +33,11 @@ class UrlPipeline(CountingPipeline):
         raw = adapter.get("url")
         if not raw:
             return item
-        url = canonical_url(raw)
+        try:
+            url = canonical_url(raw)
+        except InvalidInput as exc:
+            self.count(f"dropped/{exc.reason}")
+            raise DropItem(f"{origin_of(adapter)}: record dropped ({exc.reason})", log_level="WARNING") from None
         if url != raw:
             self.count("canonicalized")
         adapter["url"] = url
@@ -81,8 +91,29 @@ class TimestampsPipeline(CountingPipeline):
                 self.count(f"unparseable/{name}")
                 adapter[name] = None
         if isinstance(adapter.get("published_raw"), str):
-            adapter["published_raw"] = adapter["published_raw"].strip() or None
+            adapter["published_raw"] = without_surrogates(adapter["published_raw"].strip()) or None
         adapter["crawled_at"] = format_utc(self.clock())
+        return item
+
+
+class ImagePipeline(CountingPipeline):
+    """``image`` as an absolute http(s) URL, a relative one resolved against the article; an unusable one
+    (``javascript:``, unsplittable) is ``None``: a bad image never costs the article."""
+
+    concern = "image"
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        raw = adapter.get("image")
+        if raw is None:
+            return item
+        image = image_url(raw, adapter.get("url") or "")
+        if image is None:
+            self.count("unusable")
+            logger.info("%s: image %r unusable, set to null", origin_of(adapter), str(raw)[:200])
+        elif image != raw:
+            self.count("resolved")
+        adapter["image"] = image
         return item
 
 

@@ -17,17 +17,21 @@ stay in the job's request queue, so a stopped backfill resumes where it stopped:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
+import stat
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import scrapy
 from scrapy.settings import BaseSettings
 
-from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
+from rfi_news.errors import InvalidInput
+from rfi_news.guard import read_guarded, record_kind
+from rfi_news.parsers.archive import parse_archive_entry
 from rfi_news.progress import DONE_BEFORE_STAT, TOTAL_STAT
 from rfi_news.spiders.arguments import Argument, ArgumentError, DeclaredArguments, existing_path
 from rfi_news.spiders.base import article_from_feed_item
@@ -53,25 +57,64 @@ def shard_of(relative_parts: list[str], shards: int) -> int:
     return int(digest, 16) % shards
 
 
-def iter_archive_files(root: Path) -> Iterator[Path]:
+# Why a name under -a path is not read (rfi_news/archive/skipped/<why>). The first two are the usual company of an
+# archive (README, INDEX.tsv…) and are only counted; the others are logged too, each once.
+QUIET_SKIPS = frozenset({"other_suffix", "symlink_to_folder"})
+Skipped = Callable[[Path, str], None]
+
+
+def _entry_kind(entry: os.DirEntry[str]) -> str:
+    """``folder``, ``file`` (a regular file, or a link to one), or why the entry is neither."""
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            return "folder"
+        if not entry.is_symlink():
+            return "file" if entry.is_file(follow_symlinks=False) else "not_a_regular_file"
+        try:
+            target = entry.stat(follow_symlinks=True)
+        except OSError as exc:
+            return "symlink_loop" if exc.errno == errno.ELOOP else "dangling_link"
+        if stat.S_ISDIR(target.st_mode):
+            return "symlink_to_folder"  # not followed: a link back up would list the archive forever
+        return "file" if stat.S_ISREG(target.st_mode) else "not_a_regular_file"
+    except OSError:
+        return "unreadable"
+
+
+def _suffix_kind(name: str) -> str:
+    if name.endswith(ARCHIVE_SUFFIXES):
+        return "file"
+    # ``X.MD`` is left out like any other suffix, but said: it looks like an item someone meant to be read.
+    return "suffix_case" if name.lower().endswith(ARCHIVE_SUFFIXES) else "other_suffix"
+
+
+def iter_archive_files(root: Path, skipped: Skipped | None = None) -> Iterator[Path]:
     """``root`` itself if a file, else every ``*.md``/``*.txt`` below it, depth first, sorted by name.
 
-    The order is that of the files' relative path parts, so "every file after X" is well defined.
+    The order is that of the files' relative path parts, so "every file after X" is well defined. Folders are
+    not entered through links (no loop can list the archive forever); every name that is not read is handed to
+    ``skipped`` with why (``suffix_case``, ``not_a_regular_file`` for a FIFO or a socket, which would block a
+    read, ``dangling_link``, ``symlink_loop``, ``unreadable_folder``…).
     """
+    report = skipped or (lambda path, why: None)
     if root.is_file():
         yield root
         return
     # Names and kinds only: a folder of tens of thousands of files is listed whole (to sort it), and an
     # os.DirEntry per file would cost three times the memory.
-    with os.scandir(root) as scan:
-        entries = sorted(
-            (entry.name, entry.is_dir(follow_symlinks=False))
-            for entry in scan
-            if entry.is_dir(follow_symlinks=False) or (entry.is_file() and entry.name.endswith(ARCHIVE_SUFFIXES))
-        )
-    for name, is_dir in entries:
-        if is_dir:
-            yield from iter_archive_files(root / name)
+    try:
+        with os.scandir(root) as scan:
+            entries = sorted((entry.name, _entry_kind(entry)) for entry in scan)
+    except OSError:
+        report(root, "unreadable_folder")
+        return
+    for name, kind in entries:
+        if kind == "folder":
+            yield from iter_archive_files(root / name, report)
+        elif kind != "file":
+            report(root / name, kind)
+        elif (suffix := _suffix_kind(name)) != "file":
+            report(root / name, suffix)
         else:
             yield root / name
 
@@ -120,7 +163,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         self.crawler.stats.set_value(DONE_BEFORE_STAT, done_before)
         if resume_after:
             self.logger.info(
-                "Resuming after %s: %d of %d files read before (%.1f%%), %d to go",
+                "Resuming after %r: %d of %d files read before (%.1f%%), %d to go",
                 "/".join(resume_after),
                 done_before,
                 total,
@@ -129,7 +172,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             )
         batch_size = max(1, self.crawler.settings.getint("ARCHIVE_BATCH_FILES"))
         batch: list[str] = []
-        for file_path in iter_archive_files(self.root):
+        for file_path in iter_archive_files(self.root, self.skipped):
             parts = self._relative_parts(file_path)
             if resume_after and parts <= resume_after:
                 continue
@@ -151,6 +194,13 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
     def batch_request(self, paths: list[str]) -> scrapy.Request:
         return scrapy.Request(BATCH_URL, callback=self.read_batch, cb_kwargs={"paths": paths}, dont_filter=True)
 
+    def skipped(self, path: Path, why: str) -> None:
+        """A name under ``-a path`` that is not read: counted by why, and logged unless it is a usual one."""
+        self.crawler.stats.inc_value(f"rfi_news/archive/skipped/{why}")
+        if why not in QUIET_SKIPS:
+            self.logger.warning("%r not read: %s", str(path), why.replace("_", " "))
+
+    @record_kind("archive")
     def read_batch(self, response: Any, paths: list[str]) -> Iterator[Any]:
         """The records of a batch of files.
 
@@ -164,35 +214,38 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         if state is not None:  # saved with the job (JOBDIR) when the run stops: a resumed run starts from it
             state[FILES_READ_KEY] = int(state.get(FILES_READ_KEY, 0)) + len(paths)
         for path in paths:
-            item = self.read_file(Path(path))
+            # One file is one record: whatever it holds costs that file only (logged, counted, the batch goes on).
+            item = read_guarded(self, "archive", path, self.read_file, Path(path))
             if item is not None:
                 yield item
 
     def read_file(self, file_path: Path) -> Any:
-        """The record of one archive file, or ``None`` (logged and counted) when it holds none."""
+        """The record of one archive file; :class:`InvalidInput` when it holds none (``read_batch`` logs and counts
+        it). ``str(path)`` may hold surrogate escapes (a name that is not UTF-8): ``%r`` shows them escaped."""
         stats = self.crawler.stats
         stats.inc_value("rfi_news/archive/files")
+        origin = repr(str(file_path))
+        max_bytes = self.crawler.settings.getint("ARCHIVE_MAX_FILE_BYTES")
         try:
-            data = file_path.read_bytes()
+            with file_path.open("rb") as handle:
+                data = handle.read(max_bytes + 1) if max_bytes > 0 else handle.read()
         except OSError as exc:
-            self.logger.warning("%s: unreadable file: %s", file_path, exc)
-            stats.inc_value("rfi_news/archive/invalid/unreadable")
-            return None
+            raise InvalidInput("unreadable", exc.strerror or type(exc).__name__) from None
+        if max_bytes > 0 and len(data) > max_bytes:
+            raise InvalidInput("too_large", f"more than ARCHIVE_MAX_FILE_BYTES={max_bytes} bytes")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             # Keep the article: the undecodable bytes become U+FFFD, and the log says where they were.
-            self.logger.warning("%s: invalid UTF-8 at byte %d, replaced with U+FFFD", file_path, exc.start)
+            self.logger.warning("%s: invalid UTF-8 at byte %d, replaced with U+FFFD", origin, exc.start)
             stats.inc_value("rfi_news/archive/undecodable")
             text = data.decode("utf-8", errors="replace")
-        try:
-            entry = parse_archive_entry(text)
-        except ArchiveFormatError as exc:
-            self.logger.warning("%s: not an archive item (%s)", file_path, exc)
-            stats.inc_value(f"rfi_news/archive/invalid/{exc.reason}")
-            return None
+        entry = parse_archive_entry(text)
+        for problem in entry.problems:
+            self.logger.warning("%s: %s, feed_published left null", origin, problem.replace("_", " "))
+            stats.inc_value(f"rfi_news/archive/{problem}")
         if entry.truncated:
-            self.logger.warning("%s: the item's HTML is cut short; keeping what is there", file_path)
+            self.logger.warning("%s: the item's HTML is cut short; keeping what is there", origin)
             stats.inc_value("rfi_news/archive/truncated")
         return article_from_feed_item(
             self,
@@ -201,5 +254,5 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             description=entry.description,
             feed_published=entry.epoch_ms,
             source="archive",
-            origin=str(file_path),
+            origin=origin,
         )

@@ -10,7 +10,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from rfi_news.items import ArticleItem, new_article
-from rfi_news.middlewares import HostBlocked
+from rfi_news.middlewares import HostBlocked, OffsiteRedirect
 from rfi_news.parsers.item import feed_item_record
 from rfi_news.parsers.page import parse_page
 
@@ -23,11 +23,11 @@ def is_robots_refusal(failure: Failure) -> bool:
 def is_dropped(failure: Failure) -> bool:
     """True when a middleware chose not to fetch (an article already known, say), rather than the fetch failing.
 
-    Scrapy's HttpError, robots.txt's refusal and :class:`HostBlocked` are all IgnoreRequest too, but for the
-    crawl they are failures to get the page.
+    Scrapy's HttpError, robots.txt's refusal, :class:`HostBlocked` and :class:`OffsiteRedirect` are all
+    IgnoreRequest too, but for the crawl they are failures to get the page.
     """
     return bool(failure.check(IgnoreRequest)) and not (
-        failure.check(HttpError, HostBlocked) or is_robots_refusal(failure)
+        failure.check(HttpError, HostBlocked, OffsiteRedirect) or is_robots_refusal(failure)
     )
 
 
@@ -37,6 +37,8 @@ def failure_reason(failure: Failure) -> str:
         return f"http_{failure.value.response.status}"
     if failure.check(HostBlocked):
         return "host_blocked"
+    if failure.check(OffsiteRedirect):
+        return "offsite_redirect"
     if is_robots_refusal(failure):
         return "robots_txt"
     if failure.check(IgnoreRequest):
@@ -72,6 +74,8 @@ def article_from_feed_item(
     """The item of one feed item; what was odd about it is logged (naming ``origin``) and counted.
 
     ``rfi_news/item/read`` counts every item read, so the layout monitor can tell what share of them missed a part.
+    Raises :class:`~rfi_news.errors.InvalidInput` for an item that is no RFI article (call it through
+    :func:`rfi_news.guard.read_guarded`). ``origin`` is already quoted (``%r``) for the log.
     """
     spider.crawler.stats.inc_value("rfi_news/item/read")
     record, problems = feed_item_record(

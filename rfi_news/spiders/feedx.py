@@ -26,9 +26,10 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from rfi_news.distributed import redis_url_of
+from rfi_news.guard import read_guarded, record_kind
 from rfi_news.items import ArticleItem, new_article
-from rfi_news.middlewares import ARTICLE_URL_META
-from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url, on_origin
+from rfi_news.middlewares import ARTICLE_URL_META, OffsiteRedirect
+from rfi_news.normalize.urls import RFI_HOST, canonical_url, is_article_url, is_rfi_url, on_origin, split_url
 from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
 from rfi_news.spiders.arguments import Argument, DeclaredArguments, comma_list, flag
@@ -49,6 +50,13 @@ def _codec_name(label: str | None) -> str | None:
         return label.lower() if label else None
 
 
+def _hostname(url: str) -> str | None:
+    try:
+        return split_url(url).hostname
+    except ValueError:
+        return None
+
+
 class FeedxSpider(DeclaredArguments, scrapy.Spider):
     """RFI's full-text RSS feed at feedx.net, then its mirrors: today's articles."""
 
@@ -61,6 +69,7 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
     follow: bool
     origin = ""
     feed_urls: list[str]
+    allowed_domains: list[str]  # set in from_crawler: RFI's host, RFI_ORIGIN's and the feeds'
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -72,6 +81,11 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         if not spider.feed_urls:
             raise ValueError("no feed URL: set FEEDX_URLS or pass -a feed_url=URL")
         spider.origin = crawler.settings.get("RFI_ORIGIN")
+        # Scrapy's OffsiteMiddleware keeps every request (redirects included) on these hosts: the feeds' own, RFI's
+        # and the origin that stands for it; the redirect middlewares refuse the rest with a WARNING.
+        spider.allowed_domains = sorted(
+            {RFI_HOST, *(host for url in (*spider.feed_urls, spider.origin) if (host := _hostname(url)))}
+        )
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -101,7 +115,7 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         """The next mirror, or a clear line that none is left."""
         self.crawler.stats.inc_value("rfi_news/feed/failed")
         if index + 1 < len(self.feed_urls):
-            self.logger.warning("Trying the next feed URL: %s", self.feed_urls[index + 1])
+            self.logger.warning("Trying the next feed URL: %r", self.feed_urls[index + 1])
             yield self.feed_request(index + 1)
         elif self.crawler.stats.get_value("rfi_news/feed/entries"):
             self.logger.warning("No feed URL left to try; keeping the items recovered so far")
@@ -112,7 +126,7 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
 
     def feed_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
-        self.logger.warning("%s: feed request failed: %s", request.url, failure_message(failure))
+        self.logger.warning("%r: feed request failed: %s", request.url, failure_message(failure))
         self.crawler.stats.inc_value(f"rfi_news/feed/failed/{failure_reason(failure)}")
         yield from self.next_feed(request.cb_kwargs["index"])
 
@@ -131,6 +145,7 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         """
         yield from self.parse_feed(response, index=0)
 
+    @record_kind("feed")
     def parse_feed(self, response: Response, index: int = 0) -> Iterator[Any]:
         """The feed's records; ``index`` is the feed's place in ``feed_urls`` (the mirrors after it).
 
@@ -140,12 +155,15 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         """
         stats = self.crawler.stats
         if response.status == 304:
-            self.logger.info("%s: not modified since the last run, nothing new", response.url)
+            self.logger.info("%r: not modified since the last run, nothing new", response.url)
             stats.inc_value("rfi_news/feed/not_modified")
             return
-        document = read_feed(response.body)
+        document = read_guarded(self, "feed", response.url, read_feed, response.body)
+        if document is None:  # logged and counted by the guard; the feed is unreadable as a whole
+            yield from self.next_feed(index)
+            return
         if not document.readable:
-            self.logger.warning("%s: not an RSS document (%s)", response.url, document.error or "no <rss> root")
+            self.logger.warning("%r: not an RSS document (%s)", response.url, document.error or "no <rss> root")
             stats.inc_value("rfi_news/feed/unreadable")
             yield from self.next_feed(index)
             return
@@ -158,7 +176,7 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         stats.max_value("rfi_news/feed/items_read", len(document.entries))
         if document.error:
             self.logger.warning(
-                "%s: broken XML, keeping the %d item(s) before the break: %s",
+                "%r: broken XML, keeping the %d item(s) before the break: %s",
                 response.url,
                 len(document.entries),
                 document.error,
@@ -170,18 +188,26 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
             remember_feed(self.crawler, self.feed_urls[index], response)
         self.check_charset(response, document.encoding)
         if not document.entries:
-            self.logger.warning("%s: the feed has no items", response.url)
+            self.logger.warning("%r: the feed has no items", response.url)
             stats.inc_value("rfi_news/feed/no_items")
         for number, entry in enumerate(document.entries, start=1):
-            item = article_from_feed_item(
+            # One item is one record: whatever it holds costs that item only (logged, counted, the feed goes on).
+            source = f"{response.url} item {number}"
+            item = read_guarded(
+                self,
+                "item",
+                source,
+                article_from_feed_item,
                 self,
                 link=entry.link,
                 title=entry.title,
                 description=entry.description or "",
                 feed_published=entry.pub_date,
                 source="feedx",
-                origin=f"{response.url} item {number} ({entry.link})",
+                origin=repr(source),
             )
+            if item is None:
+                continue
             link = (entry.link or "").strip()
             if self.follow and link and is_rfi_url(link) and is_article_url(link):
                 yield self.page_request(item, link)
@@ -200,12 +226,23 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
             meta={ARTICLE_URL_META: article_url},
         )
 
+    @record_kind("page")
     def parse_page(self, response: Response, feed_item: ArticleItem) -> Iterator[ArticleItem]:
         page = None
         if isinstance(response, TextResponse):
-            page = record_from_page(self, response.text, response.meta[ARTICLE_URL_META], origin=response.url)
+            # A page that cannot be read costs the page only: the feed's text is kept.
+            page = read_guarded(
+                self,
+                "page",
+                response.url,
+                record_from_page,
+                self,
+                response.text,
+                response.meta[ARTICLE_URL_META],
+                origin=repr(response.url),
+            )
         else:
-            self.logger.warning("%s: not an HTML page; keeping the feed's text", response.url)
+            self.logger.warning("%r: not an HTML page; keeping the feed's text", response.url)
             self.crawler.stats.inc_value("rfi_news/page/not_html")
         yield self.merged(feed_item, page)
 
@@ -215,11 +252,11 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         self.crawler.stats.inc_value(f"rfi_news/page/failed/{reason}")
         if is_dropped(failure):
             # Another middleware chose not to fetch the page (an article already known, say): no record.
-            self.logger.debug("%s: page request dropped: %s", request.url, failure.getErrorMessage())
+            self.logger.debug("%r: page request dropped: %s", request.url, failure.getErrorMessage())
             return
-        self.logger.warning(
-            "%s: article page failed (%s); keeping the feed's text", request.url, failure_message(failure)
-        )
+        # An off-host redirect was named (with both URLs) in the redirect middleware's WARNING already.
+        log = self.logger.info if failure.check(OffsiteRedirect) else self.logger.warning
+        log("%r: article page failed (%s); keeping the feed's text", request.url, failure_message(failure))
         yield self.merged(request.cb_kwargs["feed_item"], None)
 
     def merged(self, feed_item: ArticleItem, page: dict[str, Any] | None) -> ArticleItem:
@@ -237,7 +274,7 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
                 header = value.strip("\"' ")
         if header and declared and _codec_name(header) != _codec_name(declared):
             self.logger.warning(
-                "%s: served as charset=%s but the XML declares %s; reading it as %s",
+                "%r: served as charset=%r but the XML declares %s; reading it as %s",
                 response.url,
                 header,
                 declared,

@@ -20,28 +20,32 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar, Self
 
 import scrapy
-from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from rfi_news.distributed import redis_url_of
+from rfi_news.errors import InvalidInput
+from rfi_news.guard import read_guarded, record_kind
 from rfi_news.items import new_article
-from rfi_news.middlewares import ARTICLE_URL_META
+from rfi_news.middlewares import ARTICLE_URL_META, OffsiteRedirect
 from rfi_news.normalize.urls import (
+    RFI_HOST,
     article_date,
     canonical_path,
     canonical_url,
     is_article_url,
     is_rfi_url,
+    not_rfi_reason,
     on_origin,
     path_segments,
+    split_url,
 )
 from rfi_news.parsers.listing import parse_listing
 from rfi_news.parsers.rss import read_feed
+from rfi_news.parsers.sitemap import SitemapDocument, read_sitemap
 from rfi_news.spiders.arguments import (
     Argument,
     DeclaredArguments,
@@ -179,6 +183,7 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
     month: str | None
     rss: bool
     origin = ""
+    allowed_domains: list[str]  # set in from_crawler: RFI's host and RFI_ORIGIN's
     max_pages = 0
 
     @classmethod
@@ -199,6 +204,9 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
         settings = crawler.settings
         spider.origin = settings.get("RFI_ORIGIN").rstrip("/")
         spider.max_pages = spider.pages or whole_number(str(settings.get("RFI_PAGES")))
+        # Scrapy's OffsiteMiddleware keeps every request (redirects included) on RFI's host and the origin that
+        # stands for it; the redirect middlewares refuse the rest with a WARNING.
+        spider.allowed_domains = sorted({RFI_HOST, split_url(spider.origin).hostname or RFI_HOST})
         return spider
 
     # --- Where the links come from -----------------------------------------------------------------------
@@ -221,10 +229,18 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
             on_origin(path_or_url, self.origin), callback=self.parse_sitemap, errback=self.source_failed
         )
 
-    def wanted(self, url: str) -> bool:
-        """An article of this run's edition, not older than ``since``; what is left out is counted."""
-        if not is_rfi_url(url) or not is_article_url(url):
-            self.logger.info("%s: not an RFI article URL; not fetched", url)
+    def wanted(self, url: str, kind: str) -> bool:
+        """An article of this run's edition, not older than ``since``; what is left out is counted.
+
+        A link off RFI's host, or with a scheme other than http(s), is no RFI article: one WARNING naming it and
+        ``rfi_news/<kind>/invalid/<reason>`` (``kind``: ``sitemap``, ``rss``).
+        """
+        if reason := not_rfi_reason(url):
+            self.logger.warning("%s link %r skipped: %s", kind, url[:300], reason.replace("_", " "))
+            self.crawler.stats.inc_value(f"rfi_news/{kind}/invalid/{reason}")
+            return False
+        if not is_article_url(url):
+            self.logger.info("%r: not an RFI article URL; not fetched", url)
             self.crawler.stats.inc_value("rfi_news/links/not_article")
             return False
         if path_segments(url)[0] != self.edition:
@@ -246,32 +262,35 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
 
     # --- Listings, sitemaps, RSS --------------------------------------------------------------------------
 
+    @record_kind("listing")
     def parse_listing(self, response: Response, listing_url: str, page: int) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         stats.inc_value("rfi_news/listing/pages")
-        listing = parse_listing(response.body, listing_url)
+        listing = read_guarded(self, "listing", response.url, parse_listing, response.body, listing_url)
+        if listing is None:  # logged and counted by the guard
+            return
         if not listing.articles:
-            self.logger.warning("%s: no article cards on the listing page (layout change?)", response.url)
+            self.logger.warning("%r: no article cards on the listing page (layout change?)", response.url)
             stats.inc_value("rfi_news/listing/no_cards")
         older = 0
         for article in listing.articles:
             if self.since and article.date and article.date < self.since:
                 older += 1
                 continue
-            if self.wanted(article.url):
+            if self.wanted(article.url, "listing"):
                 stats.inc_value("rfi_news/listing/articles")
                 yield self.article_request(article.url)
         if older:
             stats.inc_value("rfi_news/links/older_than_since", older)
             # Listings run newest first: the next page holds only older cards.
-            self.logger.info("%s: %d card(s) older than %s; not paging further", response.url, older, self.since)
+            self.logger.info("%r: %d card(s) older than %s; not paging further", response.url, older, self.since)
             return
         if page >= self.max_pages:
             return
         next_url = listing.page_url(page + 1)
         if next_url is None:
             if page == 1 and listing.pages == []:
-                self.logger.debug("%s: no pagination", response.url)
+                self.logger.debug("%r: no pagination", response.url)
             return
         yield self.listing_request(next_url, page=page + 1)
 
@@ -286,45 +305,64 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
         except (OSError, EOFError, ValueError):  # corrupt, cut short, or larger than max_size once unpacked
             return None
 
+    @record_kind("sitemap")
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         body = self.sitemap_body(response)
-        try:
-            sitemap: Sitemap | None = Sitemap(body) if body else None
-        except (StopIteration, etree.XMLSyntaxError):  # empty, or no XML at all
-            sitemap = None
-        if sitemap is None or sitemap.type not in ("urlset", "sitemapindex"):
-            self.logger.warning("%s: not a sitemap", response.url)
+        sitemap: SitemapDocument | None = None
+        if body is not None:
+            try:
+                sitemap = read_sitemap(body)
+            except InvalidInput:
+                sitemap = None
+        if sitemap is None:
+            self.logger.warning("%r: not a sitemap", response.url)
             stats.inc_value("rfi_news/sitemap/unreadable")
             return
         stats.inc_value(f"rfi_news/sitemap/{sitemap.type}")
+        if sitemap.empty_entries:
+            self.logger.warning("%r: %d entries without a <loc>", response.url, sitemap.empty_entries)
+            stats.inc_value("rfi_news/sitemap/invalid/no_loc", sitemap.empty_entries)
         if sitemap.type == "sitemapindex":
-            for child in self.source.sitemaps_to_follow([entry["loc"] for entry in sitemap], response.url):
+            for child in self.source.sitemaps_to_follow(
+                [loc for loc in sitemap.locs if self.wanted_sitemap(loc)], response.url
+            ):
                 yield self.sitemap_request(child)
             return
-        for entry in sitemap:
+        for loc in sitemap.locs:
             stats.inc_value("rfi_news/sitemap/urls")
-            if self.wanted(entry["loc"]):
-                yield self.article_request(entry["loc"])
+            if self.wanted(loc, "sitemap"):
+                yield self.article_request(loc)
 
+    def wanted_sitemap(self, loc: str) -> bool:
+        """A child sitemap on RFI's host; another host's is skipped with a WARNING and counted."""
+        if reason := not_rfi_reason(loc):
+            self.logger.warning("sitemap link %r skipped: %s", loc[:300], reason.replace("_", " "))
+            self.crawler.stats.inc_value(f"rfi_news/sitemap/invalid/{reason}")
+            return False
+        return True
+
+    @record_kind("rss")
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
-        document = read_feed(response.body)
+        document = read_guarded(self, "rss", response.url, read_feed, response.body)
+        if document is None:  # logged and counted by the guard
+            return
         if not document.readable:
-            self.logger.warning("%s: not an RSS document (%s)", response.url, document.error or "no <rss> root")
+            self.logger.warning("%r: not an RSS document (%s)", response.url, document.error or "no <rss> root")
             self.crawler.stats.inc_value("rfi_news/rss/unreadable")
             return
         if document.error:
-            self.logger.warning("%s: broken XML, keeping the items before the break", response.url)
+            self.logger.warning("%r: broken XML, keeping the items before the break", response.url)
             self.crawler.stats.inc_value("rfi_news/rss/broken_xml")
         for entry in document.entries:
             self.crawler.stats.inc_value("rfi_news/rss/entries")
-            if entry.link and self.wanted(entry.link.strip()):
+            if entry.link and self.wanted(entry.link.strip(), "rss"):
                 yield self.article_request(entry.link.strip())
 
     def source_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
-        self.logger.warning("%s: could not read this source of links: %s", request.url, failure_message(failure))
+        self.logger.warning("%r: could not read this source of links: %s", request.url, failure_message(failure))
         self.crawler.stats.inc_value(f"rfi_news/source/failed/{reason}")
 
     # --- Article pages ------------------------------------------------------------------------------------
@@ -348,6 +386,7 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
         else:
             yield from self.parse_listing(response, listing_url=canonical_url(url), page=1)
 
+    @record_kind("page")
     def parse_article(self, response: Response) -> Iterator[Any]:
         """One article page, one record. The crawl's request says the article's canonical URL; a page fetched by
         hand (``scrapy parse --callback parse_article``) is its own.
@@ -358,18 +397,23 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
         """
         article_url = response.meta.get(ARTICLE_URL_META) or canonical_url(response.url)
         if not isinstance(response, TextResponse):
-            self.logger.warning("%s: not an HTML page (%s)", response.url, response.headers.get("Content-Type"))
+            self.logger.warning("%r: not an HTML page (%r)", response.url, response.headers.get("Content-Type"))
             self.crawler.stats.inc_value("rfi_news/page/not_html")
             return
-        record = record_from_page(self, response.text, article_url, origin=response.url)
+        origin = repr(response.url)
+        record = read_guarded(self, "page", response.url, record_from_page, self, response.text, article_url, origin)
+        if record is None:  # logged and counted by the guard
+            return
         record["url"] = article_url
-        yield new_article(**record, origin=response.url)
+        yield new_article(**record, origin=origin)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"rfi_news/page/failed/{reason}")
         if is_robots_refusal(failure):
-            self.logger.info("%s: disallowed by robots.txt; not fetched", request.url)
+            self.logger.info("%r: disallowed by robots.txt; not fetched", request.url)
+        elif failure.check(OffsiteRedirect):  # the redirect middleware's WARNING named both URLs
+            self.logger.info("%r: article page not read (%s)", request.url, reason)
         elif not is_dropped(failure):  # a dropped request was logged (and counted) where it was dropped
-            self.logger.warning("%s: article page failed: %s", request.url, failure_message(failure))
+            self.logger.warning("%r: article page failed: %s", request.url, failure_message(failure))
