@@ -38,11 +38,21 @@ class RecordedRequest:
     headers: dict[str, str]
 
 
-Route = Answer | Callable[["RecordedRequest"], Answer]
+class Fault:
+    """A scripted answer that is not a well-formed HTTP answer (a hang, a reset…): it writes to the socket itself.
+
+    ``tests/fault_server.py`` has the kinds the hostile-input suite uses.
+    """
+
+    def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
+
+
+Route = Answer | Fault | Callable[["RecordedRequest"], "Answer | Fault"]
 
 
 class FixtureServer:
-    def __init__(self, root: Path, *, default_type: str = "application/octet-stream") -> None:
+    def __init__(self, root: Path, *, default_type: str = "application/octet-stream", host: str = "127.0.0.1") -> None:
         self.root = root
         self.default_type = default_type
         self.routes: dict[str, Route] = {}
@@ -59,7 +69,7 @@ class FixtureServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass  # the test's assertions read server.requests instead
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -97,6 +107,9 @@ class FixtureServer:
         answer = route(request) if callable(route) else route
         if answer is None:
             answer = Answer(file=path)
+        if isinstance(answer, Fault):
+            answer.serve(handler)
+            return
         body = answer.body
         headers = dict(answer.headers)
         status = answer.status

@@ -242,7 +242,7 @@ def test_news_sitemap_bare_slug_article_is_fetched_with_section_null(site: Fixtu
     # The section listing in the sitemap is no article: not fetched, counted and logged.
     assert site.count("/cn/中国/") == 0
     assert result.stat("rfi_news/links/not_article") == 1
-    assert "/cn/中国/: not an RFI article URL; not fetched" in result.log
+    assert "/cn/中国/': not an RFI article URL; not fetched" in result.log
 
 
 def test_gzipped_sitemap(site: FixtureServer, tmp_path: Path):

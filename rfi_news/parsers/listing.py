@@ -11,14 +11,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import ClassVar
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector, SelectorList
 
 from rfi_news.errors import InvalidInput
 from rfi_news.normalize.text import normalize_text
-from rfi_news.normalize.urls import article_date, canonical_path, canonical_url, is_article_url, is_rfi_url
+from rfi_news.normalize.urls import (
+    article_date,
+    canonical_path,
+    canonical_url,
+    is_article_url,
+    is_rfi_url,
+    resolve_link,
+)
 
 PAGINATION_LINK = "ol.m-pagination a.m-pagination__item__link"
 # Paid blocks are not the edition's own articles.
@@ -183,10 +189,8 @@ def _parse_listing(text: str, url: str) -> Listing:
     seen: set[str] = set()
 
     def add(href: str | None, item: Selector, markup: type[CardMarkup]) -> None:
-        if not href:
-            return
-        href = urljoin(url, href.strip())
-        if not is_rfi_url(href) or not is_article_url(href):
+        href = resolve_link(url, href)  # None for a link that cannot be resolved (http://[x): that card only
+        if href is None or not is_rfi_url(href) or not is_article_url(href):
             return
         article_url = canonical_url(href)
         if article_url in seen:
@@ -207,9 +211,9 @@ def _parse_listing(text: str, url: str) -> Listing:
             add(link.attrib.get("href"), link, LooseCardLink)
 
     pages: dict[str, None] = {}
-    for href in page.css(f"{PAGINATION_LINK}::attr(href)").getall():
-        href = urljoin(url, href.strip())
-        if is_rfi_url(href):
+    for raw_href in page.css(f"{PAGINATION_LINK}::attr(href)").getall():
+        href = resolve_link(url, raw_href)
+        if href is not None and is_rfi_url(href):
             pages.setdefault(canonical_url(href), None)
     listing.pages = sorted(pages, key=page_number)
     return listing

@@ -82,8 +82,9 @@ def article_from_feed_item(
         link=link, title=title, description=description, feed_published=feed_published, source=source
     )
     for problem in problems:
-        spider.logger.warning("%s: %s", origin, problem.replace("_", " "))
         spider.crawler.stats.inc_value(f"rfi_news/item/{problem}")
+    if problems:  # one line per item, however many parts it missed
+        spider.logger.warning("%s: %s", origin, "; ".join(problem.replace("_", " ") for problem in problems))
     return new_article(**record, origin=origin)
 
 

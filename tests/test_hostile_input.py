@@ -1,0 +1,638 @@
+"""Hostile input, end to end: each kind of bad input mixed with good records in a real ``scrapy crawl``.
+
+For every crawl: the good records all come out (the exact set of URLs, written down from the fixtures' own links),
+each bad input is named (by its file path, feed item or page URL) in the number of WARNING lines its kind calls for
+and counted, nothing leaves the allowed hosts (a recorder on 127.0.0.2 gets no request), no record carries another
+host's text, and the log holds no traceback and no ERROR.
+
+The kinds are batched into four crawls (archive, feedx with its mirrors and pages, rfi sitemap, rfi listing) so
+the suite stays fast; ``KINDS`` lists them all.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
+
+import pytest
+
+from tests.conftest import ARCHIVE_DIR, EXPECTED_ARCHIVE_DIR, FIXTURES, archive_link, load_expected
+from tests.crawl import CrawlResult, run_crawl
+from tests.fault_server import Hang, ResetMidBody, ShortBody, SlowDrip
+from tests.fixture_server import Answer, FixtureServer, RecordedRequest
+from tests.fixtures.feeds.build_feeds import channel, item_xml
+
+SITE = FIXTURES / "site"
+
+
+def contract_url(link: str) -> str:
+    """OUTPUT.md's canonical url, read off the contract's words (https, runs of / collapsed, UTF-8 percent-encoding)."""
+    path = re.sub("/{2,}", "/", urlsplit(link).path)
+    return "https://www.rfi.fr" + quote(unquote_to_bytes(path), safe="/")
+
+
+def warning_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if " WARNING: " in line]
+
+
+def lines_naming(log: str, marker: str) -> list[str]:
+    return [line for line in warning_lines(log) if marker in line]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of bad input: where it is, whether its record is kept, the WARNING lines and the counter it gets."""
+
+    name: str
+    marker: str  # what names its source in the log (a file name, a URL path, a feed item)
+    kept: bool
+    warnings: int
+    counter: str | None
+
+
+KINDS: dict[str, list[Kind]] = {}
+
+
+def check_kinds(result: CrawlResult, kinds: list[Kind]) -> None:
+    """Each kind's source in exactly its number of WARNING lines, and its counter; then every counter's total."""
+    problems = []
+    for kind in kinds:
+        named = lines_naming(result.log, kind.marker)
+        if len(named) != kind.warnings:
+            problems.append(
+                f"{kind.name}: {len(named)} WARNING lines name {kind.marker!r}, not {kind.warnings}: {named}"
+            )
+    expected_counts: dict[str, int] = {}
+    for kind in kinds:
+        if kind.counter:
+            expected_counts[kind.counter] = expected_counts.get(kind.counter, 0) + 1
+    for counter, count in expected_counts.items():
+        if result.stat(counter) != count:
+            problems.append(f"{counter} = {result.stat(counter)}, not {count}")
+    assert not problems, "\n".join(problems)
+
+
+def check_clean_log(result: CrawlResult) -> None:
+    assert "Traceback" not in result.log
+    assert [line for line in result.log.splitlines() if " ERROR: " in line] == []
+    assert result.stat("rfi_news/parser_bug") == 0
+    assert result.stat("spider_exceptions/count") == 0
+
+
+@pytest.fixture(scope="module")
+def recorder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FixtureServer]:
+    """Another host (127.0.0.2): whatever a bad input points at. It must receive no request."""
+    server = FixtureServer(tmp_path_factory.mktemp("elsewhere"), host="127.0.0.2").start()
+    server.routes["/"] = Answer(body=b"<html><body><p>ELSEWHERE TEXT</p></body></html>")
+    yield server
+    server.stop()
+
+
+# --- archive -------------------------------------------------------------------------------------------------
+
+ARCHIVE_GOOD = [
+    "dm-news_fagu_1042089",
+    "dm-news_fagu_1045000",
+    "dm-news_fagu_1047000",
+    "dm-news_rfi_1001000",
+    "dm-news_rfi_1004000",
+    "dm-news_rfi_1013000",
+    "dm-news_rfi_1015000",
+    "dm-news_rfi_1021000",
+    "dm-news_rfi_1023000",
+    "dm-news_rfi_1030000",
+]
+
+
+def real(name: str) -> str:
+    return (ARCHIVE_DIR / f"{name}.md").read_text(encoding="utf-8")
+
+
+def head_and_description(text: str) -> tuple[str, str]:
+    lines = text.split("\n", 3)
+    return "\n".join(lines[:3]) + "\n", lines[3]
+
+
+def in_description(transform: Callable[[str], str]) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        head, description = head_and_description(text)
+        return head + transform(description)
+
+    return apply
+
+
+def with_link(link: str) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        lines = text.split("\n", 3)
+        lines[1] = re.sub(r"\(\S+\)$", f"({link})", lines[1].strip())
+        return "\n".join(lines)
+
+    return apply
+
+
+def with_epoch(epoch: str) -> Callable[[str], str]:
+    return lambda text: re.sub(r"^<!--\d+-->", f"<!--{epoch}-->", text)
+
+
+def with_date_line(line: str) -> Callable[[str], str]:
+    return lambda text: re.sub(r"<div>\d\d/\d\d/\d{4} - \d\d:\d\d</div>", f"<div>{line}</div>", text, count=1)
+
+
+def with_image(src: str) -> Callable[[str], str]:
+    return lambda text: re.sub(r'<img src="[^"]*"', f'<img src="{src}"', text, count=1)
+
+
+def after_first(tag: str, insert: str) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        at = text.index(tag) + len(tag)
+        return text[:at] + insert + text[at:]
+
+    return apply
+
+
+def deep(levels: int) -> Callable[[str], str]:
+    return in_description(lambda description: "<div>" * levels + description + "</div>" * levels)
+
+
+# (kind, source file, transform, kept, warnings, counter); a kept kind's record must come out.
+ArchiveCase = tuple[str, str, Callable[[str], str], bool, int, str | None]
+ARCHIVE_CASES: list[ArchiveCase] = [
+    (
+        "doctype_shell",
+        "dm-news_rfi_1034000",
+        in_description(lambda d: "<!DOCTYPE html><html><head></head></html>" + d),
+        True,
+        0,
+        None,
+    ),
+    ("html_start_tag", "dm-news_rfi_1040000", in_description(lambda d: "<html>" + d), True, 0, None),
+    ("second_body", "dutymachine-news_rfi_1000008", after_first("</p>", "</body><body>"), True, 0, None),
+    ("control_char_loose_text", "seed_rfi_20231230", in_description(lambda d: "\x01" + d.strip()), True, 0, None),
+    ("control_char_after_date_line", "zll0257-news_rfi_999951", after_first("</div>", "\x01"), True, 0, None),
+    (
+        "control_char_after_img",
+        "zll0257-news_rfi_999999",
+        lambda text: re.sub(r"(<img[^>]*>)", "\\1\x01", text, count=1),
+        True,
+        0,
+        None,
+    ),
+    ("colon_element_name", "dm-news_fagu_1042083", after_first("</p>", "<a:b:c>x</a:b:c>"), True, 0, None),
+    ("brace_attribute_name", "dm-news_fagu_1042114", after_first("<p", ' {="1"'), True, 0, None),
+    (
+        "script_in_body",
+        "dm-news_fagu_1044000",
+        after_first("</p>", "<script>document.write('x')</script>"),
+        True,
+        0,
+        None,
+    ),
+    ("huge_char_reference", "dm-news_fagu_1046000", after_first("<p>", "&#99999999;&#0;"), True, 0, None),
+    ("lone_surrogate_reference", "dm-news_fagu_1048000", after_first("<p>", "&#xd800;"), True, 0, None),
+    ("nesting_300_deep", "dm-news_rfi_1000000", deep(300), False, 1, "rfi_news/archive/invalid/too_deep"),
+    ("nesting_100000_deep", "dm-news_rfi_1010000", deep(100_000), False, 1, "rfi_news/archive/invalid/too_deep"),
+    ("text_node_10_mb", "dm-news_rfi_1016000", after_first("<p>", "a" * 10_500_000), True, 0, None),
+    (
+        "link_other_host",
+        "dm-news_rfi_1020000",
+        with_link("https://evil.example/cn/中国/20240101-x"),
+        False,
+        1,
+        "rfi_news/archive/invalid/not_rfi_host",
+    ),
+    (
+        "link_lookalike_host",
+        "dm-news_rfi_1025000",
+        with_link("https://www.rfi.fr.evil.example/cn/中国/20240101-y"),
+        False,
+        1,
+        "rfi_news/archive/invalid/not_rfi_host",
+    ),
+    (
+        "link_javascript",
+        "dm-news_rfi_1026000",
+        with_link("javascript:/cn/中国/20240101-x"),
+        False,
+        1,
+        "rfi_news/archive/invalid/not_http_scheme",
+    ),
+    (
+        "link_ftp",
+        "dm-news_rfi_1027500",
+        with_link("ftp://www.rfi.fr/cn/中国/20240101-x"),
+        False,
+        1,
+        "rfi_news/archive/invalid/not_http_scheme",
+    ),
+    (
+        "link_bad_ipv6",
+        "dm-news_rfi_1028000",
+        with_link("http://[x/cn/中国/20240101-x"),
+        False,
+        1,
+        "rfi_news/archive/invalid/bad_url",
+    ),
+    (
+        "link_fullwidth_slash_host",
+        "dm-news_rfi_1029000",
+        with_link("//www.rfi.fr／/cn/中国/20240101-x"),
+        False,
+        1,
+        "rfi_news/archive/invalid/bad_url",
+    ),
+    (
+        "epoch_in_seconds",
+        "dm-news_rfi_1031000",
+        with_epoch("1612878897"),
+        True,
+        1,
+        "rfi_news/archive/implausible_epoch",
+    ),
+    (
+        "epoch_14_digits",
+        "dm-news_rfi_1032000",
+        with_epoch("99999999999999"),
+        True,
+        1,
+        "rfi_news/archive/implausible_epoch",
+    ),
+    (
+        "date_line_year_9999",
+        "dm-news_rfi_1035000",
+        with_date_line("31/12/9999 - 23:59"),
+        True,
+        1,
+        "rfi_news/timestamps/unparseable/published",
+    ),
+    (
+        "date_line_year_0001",
+        "dm-news_rfi_1036000",
+        with_date_line("01/01/0001 - 00:10"),
+        True,
+        1,
+        "rfi_news/timestamps/unparseable/published",
+    ),
+    ("image_relative", "dm-news_rfi_1038000", with_image("/cn/media/x.jpg"), True, 0, "rfi_news/image/resolved"),
+    ("image_javascript", "dm-news_rfi_1039000", with_image("javascript:alert(1)"), True, 0, "rfi_news/image/unusable"),
+    ("image_unsplittable", "dm-news_rfi_1041000", with_image("h://["), True, 0, "rfi_news/image/unusable"),
+    (
+        "truncated_mid_tag",
+        "dm-news_rfi_1041500",
+        lambda text: text[: text.rindex("</p>") + 3],
+        True,
+        1,
+        "rfi_news/archive/truncated",
+    ),
+]
+IMAGE_EXPECTED = {
+    "image_relative": "https://www.rfi.fr/cn/media/x.jpg",
+    "image_javascript": None,
+    "image_unsplittable": None,
+}
+
+
+def build_archive(folder: Path) -> tuple[set[str], list[Kind], dict[str, str]]:
+    """The hostile archive folder; returns the URLs that must come out, the kinds, and kind → file name."""
+    expected = {load_expected(EXPECTED_ARCHIVE_DIR / f"{name}.json")["url"] for name in ARCHIVE_GOOD}
+    for name in ARCHIVE_GOOD:
+        (folder / f"{name}.md").write_text(real(name), encoding="utf-8")
+    kinds: list[Kind] = []
+    files: dict[str, str] = {}
+    for kind, source, transform, kept, warnings, counter in ARCHIVE_CASES:
+        file_name = f"{kind}.md"
+        (folder / file_name).write_text(transform(real(source)), encoding="utf-8")
+        kinds.append(Kind(kind, f"/{file_name}'", kept, warnings, counter))
+        files[kind] = file_name
+        if kept:
+            expected.add(contract_url(archive_link(ARCHIVE_DIR / f"{source}.md")))
+    # Names and kinds of files that are no archive item.
+    forged = "forged\n2026-12-02 00:00:00 [archive] ERROR: planted line.md"
+    (folder / forged).write_text(real("dm-news_rfi_999951"), encoding="utf-8")
+    kinds.append(Kind("name_with_newline", "planted line.md'", True, 0, None))
+    expected.add(contract_url(archive_link(ARCHIVE_DIR / "dm-news_rfi_999951.md")))
+    os.close(os.open(os.fsencode(folder) + b"/not-utf8-\xff\xfe.md", os.O_WRONLY | os.O_CREAT))
+    kinds.append(Kind("name_not_utf8_empty", "not-utf8-\\udcff\\udcfe.md'", False, 1, "rfi_news/archive/invalid/empty"))
+    (folder / "UPPER.MD").write_text(real("dm-news_rfi_999970"), encoding="utf-8")
+    kinds.append(Kind("suffix_upper_case", "UPPER.MD'", False, 1, "rfi_news/archive/skipped/suffix_case"))
+    os.mkfifo(folder / "fifo.md")
+    kinds.append(Kind("fifo", "fifo.md'", False, 1, "rfi_news/archive/skipped/not_a_regular_file"))
+    (folder / "dangling.md").symlink_to(folder / "nowhere.md")
+    kinds.append(Kind("dangling_link", "dangling.md'", False, 1, "rfi_news/archive/skipped/dangling_link"))
+    (folder / "loop.md").symlink_to(folder / "loop.md")
+    kinds.append(Kind("symlink_loop", "loop.md'", False, 1, "rfi_news/archive/skipped/symlink_loop"))
+    (folder / "up").symlink_to(folder, target_is_directory=True)
+    kinds.append(Kind("symlink_to_parent_folder", "/up'", False, 0, "rfi_news/archive/skipped/symlink_to_folder"))
+    (folder / "empty.md").write_bytes(b"")
+    kinds.append(Kind("empty_file", "empty.md'", False, 1, "rfi_news/archive/invalid/empty"))
+    (folder / "nul-bytes.md").write_bytes(b"\x00" * 64)
+    kinds.append(Kind("nul_bytes", "nul-bytes.md'", False, 1, "rfi_news/archive/invalid/no_header"))
+    (folder / "notes.md").write_text("# Notes\n\nnot an item\n", encoding="utf-8")
+    kinds.append(Kind("markdown_note", "notes.md'", False, 1, "rfi_news/archive/invalid/no_epoch_line"))
+    (folder / "too-large.md").write_bytes(real("dm-news_rfi_999999").encode() + b"<p>" + b"x" * (17 * 1024 * 1024))
+    kinds.append(Kind("file_too_large", "too-large.md'", False, 1, "rfi_news/archive/invalid/too_large"))
+    return expected, kinds, files
+
+
+@pytest.fixture(scope="module")
+def archive_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, set[str], list[Kind], dict[str, str]]:
+    folder = tmp_path_factory.mktemp("hostile-archive")
+    expected, kinds, files = build_archive(folder)
+    result = run_crawl(
+        "archive",
+        tmp_path_factory.mktemp("hostile-archive-run"),
+        args={"path": str(folder)},
+        # Small batches: a bad file must not cost the files after it in its batch; 16 MB lets the 10 MB text in.
+        settings={"ARCHIVE_BATCH_FILES": "7", "ARCHIVE_MAX_FILE_BYTES": str(16 * 1024 * 1024)},
+        timeout=300,
+    )
+    KINDS["archive"] = kinds
+    return result, expected, kinds, files
+
+
+def test_archive_every_good_record_comes_out(archive_run) -> None:
+    result, expected, _, _ = archive_run
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.urls == expected
+    assert len(result.records) == len(expected)
+
+
+def test_archive_each_bad_input_is_named_and_counted(archive_run) -> None:
+    result, _, kinds, _ = archive_run
+    check_kinds(result, kinds)
+    check_clean_log(result)
+
+
+def test_archive_kept_records_hold_what_their_bad_part_left(archive_run) -> None:
+    result, _, _, _ = archive_run
+    by_url = {record["url"]: record for record in result.records}
+
+    def record_of(source: str) -> dict:
+        return by_url[contract_url(archive_link(ARCHIVE_DIR / f"{source}.md"))]
+
+    for kind, source, *_ in ARCHIVE_CASES:
+        if kind in IMAGE_EXPECTED:
+            assert record_of(source)["image"] == IMAGE_EXPECTED[kind], kind
+    assert record_of("dm-news_rfi_1031000")["feed_published"] is None  # the epoch in seconds is not taken
+    assert record_of("dm-news_rfi_1035000")["published"] is None
+    assert record_of("dm-news_rfi_1035000")["feed_published"] == "2021-02-09T13:54:57Z"
+    huge = record_of("dm-news_rfi_1016000")
+    assert any(len(paragraph) >= 10_500_000 for paragraph in huge["paragraphs"])  # read whole, never cut
+    surrogate = record_of("dm-news_fagu_1048000")
+    assert any(text.startswith("\ufffd") for text in [surrogate["lead"] or "", *surrogate["paragraphs"]])
+    assert record_of("seed_rfi_20231230")["published"] == "2023-12-30T09:05:00Z"
+
+
+def test_archive_names_are_quoted_so_no_line_is_forged(archive_run) -> None:
+    result, _, _, _ = archive_run
+    assert not any(line.startswith("2026-12-02 00:00:00 [archive] ERROR: planted") for line in result.log.splitlines())
+    assert "not-utf8-\\udcff\\udcfe.md'" in result.log  # invalid UTF-8 in a name is shown escaped
+
+
+# --- feedx: mirrors that fail, items that are bad, article pages (-a follow=1) from a site that misbehaves ----
+
+FEED_PATH = "/feeds/hostile.xml"
+PAGE_TEXT_ITEMS = [  # items whose article page is on the reconstructed site: their text comes from the page
+    "seed_rfi_20231230",
+    "zll0257-news_rfi_999958",
+    "zll0257-news_rfi_999988",
+    "dm-news_rfi_999951",
+    "dm-news_rfi_999970",
+]
+
+
+def site_path(name: str) -> str:
+    """The decoded path of an archive item's article (as the fixture server records requests)."""
+    return unquote(re.sub("/{2,}", "/", urlsplit(archive_link(ARCHIVE_DIR / f"{name}.md")).path))
+
+
+def site_page(name: str) -> bytes:
+    return (SITE / site_path(name).lstrip("/")).read_bytes()
+
+
+def html(body: bytes) -> Answer:
+    return Answer(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def then_the_page(first: Answer, name: str) -> Callable[[RecordedRequest], Answer]:
+    """``first`` for the first request, the site's page afterwards (a server that asks to wait, then answers)."""
+    seen: list[RecordedRequest] = []
+
+    def route(request: RecordedRequest) -> Answer:
+        seen.append(request)
+        return first if len(seen) == 1 else Answer(file=site_path(name))
+
+    return route
+
+
+def retry_after_date(name: str) -> Callable[[RecordedRequest], Answer]:
+    seen: list[RecordedRequest] = []
+
+    def route(request: RecordedRequest) -> Answer:
+        seen.append(request)
+        if len(seen) > 1:
+            return Answer(file=site_path(name))
+        when = email.utils.formatdate(time.time() + 1, usegmt=True)
+        return Answer(status=429, headers={"Retry-After": when}, body=b"slow down")
+
+    return route
+
+
+def item(name: str, *, link: str | None = None, pub_date: str | None = None, extra: str = "") -> str:
+    xml = item_xml(f"{name}.md")
+    if link is not None:
+        xml = re.sub(r"<link>.*?</link>", f"<link>{link}</link>", xml, count=1)
+    if pub_date is not None:
+        xml = re.sub(r"<pubDate>.*?</pubDate>", f"<pubDate>{pub_date}</pubDate>", xml, count=1)
+    return xml.replace("</description>", f"</description>{extra}", 1)
+
+
+@pytest.fixture(scope="module")
+def feedx_run(
+    site_server: FixtureServer, recorder: FixtureServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[CrawlResult, set[str], list[Kind]]:
+    site_server.reset()
+    routes = site_server.routes
+    elsewhere = recorder.url("/cn/%E4%B8%AD%E5%9B%BD/20240101-elsewhere")
+    kinds: list[Kind] = []
+    expected: set[str] = set()
+    items: list[str] = []
+
+    def add(name: str, kind: Kind | None = None, **overrides: str) -> None:
+        items.append(item(name, **overrides))
+        if kind is not None:
+            kinds.append(kind)
+        if kind is None or kind.kept:
+            expected.add(contract_url(archive_link(ARCHIVE_DIR / f"{name}.md")))
+
+    for name in PAGE_TEXT_ITEMS:
+        add(name)
+    # Article pages that fail in every way a server can; a record with the feed's text comes out for each.
+    page_faults: list[tuple[str, str, object, int, str | None]] = [
+        (
+            "page_503_retry_after_seconds",
+            "zll0257-news_rfi_999982",
+            then_the_page(Answer(status=503, headers={"Retry-After": "1"}, body=b"busy"), "zll0257-news_rfi_999982"),
+            0,
+            "rfi_news/retry_after/waited",
+        ),
+        (
+            "page_429_retry_after_date",
+            "dm-news_rfi_1000000",
+            retry_after_date("dm-news_rfi_1000000"),
+            0,
+            "rfi_news/retry_after/waited",
+        ),
+        (
+            "page_slow_drip",
+            "dutymachine-news_rfi_1000008",
+            SlowDrip(site_page("dutymachine-news_rfi_1000008")),
+            0,
+            None,
+        ),
+        ("page_403", "dm-news_rfi_999999", Answer(status=403, body=b"forbidden"), 1, "rfi_news/page/failed/http_403"),
+        ("page_500", "dm-news_rfi_1001000", Answer(status=500, body=b"oops"), 2, "rfi_news/page/failed/http_500"),
+        ("page_hang", "dm-news_rfi_1004000", Hang(5), 2, "rfi_news/page/failed/DownloadTimeoutError"),
+        (
+            "page_reset_mid_body",
+            "dm-news_rfi_1013000",
+            ResetMidBody(site_page("seed_rfi_20231230")),
+            2,
+            "rfi_news/page/failed/ResponseDataLossError",
+        ),
+        (
+            "page_wrong_content_length",
+            "dm-news_rfi_1015000",
+            ShortBody(site_page("seed_rfi_20231230")),
+            2,
+            "rfi_news/page/failed/ResponseDataLossError",
+        ),
+        (
+            "page_redirect_off_host",
+            "dm-news_rfi_1021000",
+            Answer(status=302, headers={"Location": elsewhere}),
+            1,
+            "rfi_news/page/failed/offsite_redirect",
+        ),
+        (
+            "page_meta_refresh_off_host",
+            "dm-news_rfi_1034000",
+            html(
+                f'<html><head><meta http-equiv="refresh" content="0; url={elsewhere}"></head><body><p>moved</p></body></html>'.encode()
+            ),
+            1,
+            "rfi_news/page/failed/offsite_redirect",
+        ),
+    ]
+    for kind_name, name, route, warnings, counter in page_faults:
+        routes[site_path(name)] = route  # type: ignore[assignment]
+        # A page fetched after a wait is named in no WARNING; a retried failure in two (Scrapy's "Gave up
+        # retrying" and the spider's "keeping the feed's text"), the others in one.
+        add(name, Kind(kind_name, quote(site_path(name).encode()), True, warnings, counter))
+    # Feed items that are no RFI article: dropped, named by their item number.
+    first_bad = len(items) + 1
+    bad_links = [
+        ("item_link_bad_ipv6", "dm-news_rfi_1023000", "http://[x/cn/中国/20240101-x", "rfi_news/item/invalid/bad_url"),
+        (
+            "item_link_other_host",
+            "dm-news_rfi_1025000",
+            "https://evil.example/cn/中国/20240101-x",
+            "rfi_news/item/invalid/not_rfi_host",
+        ),
+        (
+            "item_link_javascript",
+            "dm-news_rfi_1026000",
+            "javascript:/cn/中国/20240101-x",
+            "rfi_news/item/invalid/not_http_scheme",
+        ),
+        (
+            "item_link_ftp",
+            "dm-news_rfi_1027500",
+            "ftp://www.rfi.fr/cn/中国/20240101-x",
+            "rfi_news/item/invalid/not_http_scheme",
+        ),
+    ]
+    for number, (kind_name, name, link, counter) in enumerate(bad_links, start=first_bad):
+        add(name, Kind(kind_name, f"{FEED_PATH} item {number}'", False, 1, counter), link=link)
+    # Items kept with what was readable (their pages are not on the site: 404, the feed's text is kept).
+    number = len(items) + 1
+    add(
+        "dm-news_rfi_1028000",
+        Kind(
+            "pubdate_year_9999",
+            f"{FEED_PATH} item {number}'",
+            True,
+            1,
+            "rfi_news/timestamps/unparseable/feed_published",
+        ),
+        pub_date="Fri, 31 Dec 9999 23:59:59 +0000",
+    )
+    add(
+        "dm-news_rfi_1029000",
+        Kind(
+            "pubdate_superscript_digits",
+            f"{FEED_PATH} item {number + 1}'",
+            True,
+            1,
+            "rfi_news/timestamps/unparseable/feed_published",
+        ),
+        pub_date="²",
+    )
+    add(
+        "dm-news_rfi_1031000",
+        Kind("odd_element_in_item", f"{FEED_PATH} item {number + 2}'", True, 0, None),
+        extra="<a:b:c>x</a:b:c>",
+    )
+    feed = channel(items).encode()
+    routes[FEED_PATH] = Answer(body=feed, headers={"Content-Type": "application/rss+xml; charset=utf-8"})
+    # Mirrors tried first, each failing differently; the last one is the feed above.
+    routes["/mirror/500.xml"] = Answer(status=500, body=b"oops")
+    routes["/mirror/reset.xml"] = ResetMidBody(feed)  # type: ignore[assignment]
+    routes["/mirror/html.xml"] = html(b"<!DOCTYPE html><html><head></head></html>")
+    kinds += [
+        Kind("mirror_500", "/mirror/500.xml'", False, 1, None),
+        # The mirrors after the first are named twice: "Trying the next feed URL" and why it failed.
+        Kind("mirror_reset_mid_body", "/mirror/reset.xml'", False, 2, None),
+        Kind("mirror_not_rss", "/mirror/html.xml'", False, 2, "rfi_news/feed/unreadable"),
+    ]
+    mirrors = ",".join(
+        site_server.url(path) for path in ("/mirror/500.xml", "/mirror/reset.xml", "/mirror/html.xml", FEED_PATH)
+    )
+    result = run_crawl(
+        "feedx",
+        tmp_path_factory.mktemp("hostile-feedx-run"),
+        args={"feed_url": mirrors, "follow": "1"},
+        settings={"RFI_ORIGIN": site_server.origin, "DOWNLOAD_TIMEOUT": "2", "ROBOTSTXT_OBEY": "False"},
+        timeout=300,
+    )
+    KINDS["feedx"] = kinds
+    return result, expected, kinds
+
+
+def test_feedx_every_good_record_comes_out(feedx_run, recorder: FixtureServer) -> None:
+    result, expected, _ = feedx_run
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.urls == expected
+    assert recorder.requests == []  # no request left the allowed hosts
+
+
+def test_feedx_each_bad_input_is_named_and_counted(feedx_run) -> None:
+    result, _, kinds = feedx_run
+    check_kinds(result, kinds)
+    check_clean_log(result)
+    assert result.stat("rfi_news/offsite/redirect_refused") == 2
+
+
+def test_feedx_no_record_carries_another_hosts_text(feedx_run) -> None:
+    result, _, _ = feedx_run
+    by_url = {record["url"]: record for record in result.records}
+    assert not any("ELSEWHERE" in " ".join(record["paragraphs"]) for record in result.records)
+    for name in ("dm-news_rfi_1021000", "dm-news_rfi_1034000", "dm-news_rfi_999999", "dm-news_rfi_1013000"):
+        assert by_url[contract_url(archive_link(ARCHIVE_DIR / f"{name}.md"))]["source"] == "feedx", name
+    for name in [*PAGE_TEXT_ITEMS, "zll0257-news_rfi_999982", "dm-news_rfi_1000000", "dutymachine-news_rfi_1000008"]:
+        assert by_url[contract_url(archive_link(ARCHIVE_DIR / f"{name}.md"))]["source"] == "rfi", name
