@@ -15,6 +15,7 @@ import email.utils
 import os
 import re
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -306,7 +307,9 @@ def build_archive(folder: Path) -> tuple[set[str], list[Kind], dict[str, str]]:
     files: dict[str, str] = {}
     for kind, source, transform, kept, warnings, counter in ARCHIVE_CASES:
         file_name = f"{kind}.md"
-        (folder / file_name).write_text(transform(real(source)), encoding="utf-8")
+        transformed = transform(real(source))
+        assert transformed != real(source), f"{kind}: the transform changed nothing"
+        (folder / file_name).write_text(transformed, encoding="utf-8")
         kinds.append(Kind(kind, f"/{file_name}'", kept, warnings, counter))
         files[kind] = file_name
         if kept:
@@ -636,3 +639,256 @@ def test_feedx_no_record_carries_another_hosts_text(feedx_run) -> None:
         assert by_url[contract_url(archive_link(ARCHIVE_DIR / f"{name}.md"))]["source"] == "feedx", name
     for name in [*PAGE_TEXT_ITEMS, "zll0257-news_rfi_999982", "dm-news_rfi_1000000", "dutymachine-news_rfi_1000008"]:
         assert by_url[contract_url(archive_link(ARCHIVE_DIR / f"{name}.md"))]["source"] == "rfi", name
+
+
+# --- rfi: a news sitemap with bad <loc>s, article pages that crash readers, a server that misbehaves -------
+
+SITE_ARTICLES = [  # the reconstructed site's /cn/ articles, but the one robots.txt disallows (中东)
+    "/cn/中国/20231230-日本加强与中俄博弈-推进明年举行日本与中亚五国首脑峰会",
+    "/cn/中国/20240226-中国今称不同意美国因中国援俄制裁中国",
+    "/cn/中国/20240415-中国称因间谍罪被处决的男子曾向美国出售机密",
+    "/cn/专栏检索/法国报纸摘要/20240407-巴基斯坦极端分子为何将袭击目标锁定中国利益",
+    "/cn/专栏检索/法国风光/20240201-法国地中海俱乐部新东家走高档菁英顾客群奢华雪山路线",
+    "/cn/亚洲/20230925-华盛顿批俄不是纳卡地区的-可靠的伙伴",
+    "/cn/亚洲/20231028-韩国外长-已向王毅传达反对遣返在华脱北者立场",
+    "/cn/台湾/20240111-在台湾，-白色恐怖-继续分裂着社会",
+    "/cn/国际/20230926-反击全球通缉普京-俄罗斯对国际刑事法院正副院长及德国大法官下达逮捕令",
+    "/cn/国际/20240204-菲律宾外长-不应将印太地区发展过度定性为美中竞争的结果",
+    "/cn/欧洲/20240219-纳瓦尔尼-母亲和律师均仍被禁止见尸体",
+    "/cn/法国/20240131-农民抗议不减-法国与欧盟因南方共同市场协议关系紧张",
+]
+SEED_PAGE = (SITE / SITE_ARTICLES[0].lstrip("/")).read_text(encoding="utf-8")
+JSONLD_TYPE = '"@type": "NewsArticle",'
+
+
+def hostile_path(kind: str) -> str:
+    return f"/cn/中国/20240301-hostile-{kind.replace('_', '-')}"
+
+
+def gzip_bomb(size: int) -> bytes:
+    """``size`` zero bytes, gzipped (about a thousandth of that), written in pieces."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+    chunk = b"\0" * (1 << 20)
+    parts = [compressor.compress(chunk) for _ in range(size >> 20)]
+    return b"".join([*parts, compressor.flush()])
+
+
+def body_wrapped(levels: int) -> str:
+    return SEED_PAGE.replace(
+        '<div class="t-content__body u-clearfix">', '<div class="t-content__body u-clearfix">' + "<div>" * levels, 1
+    )
+
+
+# (kind, page HTML or Answer, kept, warnings, counter)
+PageCase = tuple[str, "str | Answer | object", bool, int, str | None]
+
+
+def page_cases(elsewhere: str) -> list[PageCase]:
+    return [
+        (
+            "time_pubdate_without_datetime",
+            SEED_PAGE.replace(
+                '<time datetime="2023-12-30T09:05:00+00:00" pubdate="pubdate">', '<time pubdate="pubdate">'
+            ),
+            True,
+            0,
+            None,
+        ),
+        ("jsonld_type_number", SEED_PAGE.replace(JSONLD_TYPE, '"@type": 1,'), True, 0, None),
+        (
+            "jsonld_arrays_100000_deep",
+            SEED_PAGE.replace(
+                "</head>", '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script></head>"
+            ),
+            True,
+            1,
+            "rfi_news/page/jsonld_unparseable",
+        ),
+        (
+            "jsonld_lone_surrogate",
+            SEED_PAGE.replace('"author": []', '"author": [{"@type": "Person", "name": "\\ud800x"}]'),
+            True,
+            0,
+            None,
+        ),
+        (
+            "date_modified_year_9999",
+            SEED_PAGE.replace(JSONLD_TYPE, JSONLD_TYPE + ' "dateModified": "9999-12-31T23:59:59+00:00",'),
+            True,
+            1,
+            "rfi_news/timestamps/unparseable/updated",
+        ),
+        (
+            "date_modified_year_0001",
+            SEED_PAGE.replace(JSONLD_TYPE, JSONLD_TYPE + ' "dateModified": "0001-01-01T00:00:00+01:00",'),
+            True,
+            1,
+            "rfi_news/timestamps/unparseable/updated",
+        ),
+        (
+            "image_unsplittable",
+            re.sub(
+                r'<img fetchpriority="high" src="[^"]*"', '<img fetchpriority="high" src="h://["', SEED_PAGE, count=1
+            ),
+            True,
+            0,
+            None,
+        ),
+        (
+            "image_relative",
+            re.sub(
+                r'<img fetchpriority="high" src="[^"]*"',
+                '<img fetchpriority="high" src="../media/x.jpg"',
+                SEED_PAGE,
+                count=1,
+            ),
+            True,
+            0,
+            None,
+        ),
+        ("body_nesting_1000_deep", body_wrapped(1_000), False, 1, "rfi_news/page/invalid/too_deep"),
+        (
+            "text_node_10_mb",
+            SEED_PAGE.replace(
+                '</p>\n</div>\n<div class="t-content__shares',
+                "</p><p>" + "b" * 10_500_000 + '</p>\n</div>\n<div class="t-content__shares',
+                1,
+            ),
+            True,
+            1,  # Scrapy's DOWNLOAD_WARNSIZE line: a 10 MB page is no real page
+            None,
+        ),
+        ("control_characters", SEED_PAGE.replace("<p>", "<p>\x01\x02", 3), True, 0, None),
+        (
+            "not_html",
+            Answer(body=b"\x89PNG\r\n\x1a\n", headers={"Content-Type": "image/png"}),
+            False,
+            1,
+            "rfi_news/page/not_html",
+        ),
+        (
+            "redirect_off_host",
+            Answer(status=301, headers={"Location": elsewhere}),
+            False,
+            1,
+            "rfi_news/page/failed/offsite_redirect",
+        ),
+        (
+            "meta_refresh_off_host",
+            SEED_PAGE.replace("<head>", f'<head><meta http-equiv="refresh" content="5;URL=\'{elsewhere}\'">', 1),
+            False,
+            1,
+            "rfi_news/page/failed/offsite_redirect",
+        ),
+        (
+            "gzip_bomb_512_mb",
+            Answer(
+                body=gzip_bomb(512 << 20),
+                headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+            ),
+            False,
+            1,
+            "rfi_news/page/failed/ignored",
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def rfi_run(
+    site_server: FixtureServer, recorder: FixtureServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[CrawlResult, set[str], list[Kind], dict[str, str]]:
+    site_server.reset()
+    routes = site_server.routes
+    elsewhere = recorder.url("/cn/%E4%B8%AD%E5%9B%BD/20240101-elsewhere")
+    expected = {contract_url(path) for path in SITE_ARTICLES}
+    kinds: list[Kind] = []
+    locs = [contract_url(path) for path in SITE_ARTICLES]
+    paths: dict[str, str] = {}
+    for kind, page, kept, warnings, counter in page_cases(elsewhere):
+        assert page != SEED_PAGE, f"{kind}: the variant changed nothing"
+        path = hostile_path(kind)
+        paths[kind] = path
+        routes[path] = html(page.encode("utf-8", "surrogatepass")) if isinstance(page, str) else page  # type: ignore[assignment]
+        locs.append(contract_url(path))
+        kinds.append(Kind(kind, quote(path.encode()), kept, warnings, counter))
+        if kept:
+            expected.add(contract_url(path))
+    bad_locs = [
+        ("loc_bad_ipv6", "http://[x/cn/中国/20240101-x", "rfi_news/sitemap/invalid/bad_url"),
+        ("loc_other_host", "https://evil.example/cn/中国/20240101-x", "rfi_news/sitemap/invalid/not_rfi_host"),
+        ("loc_javascript", "javascript:/cn/中国/20240101-x", "rfi_news/sitemap/invalid/not_http_scheme"),
+        ("loc_fullwidth_slash_host", "//www.rfi.fr／/cn/中国/20240101-x", "rfi_news/sitemap/invalid/bad_url"),
+    ]
+    entries = [f"<url><loc>{loc}</loc></url>" for loc in locs[:6]]
+    for kind, loc, counter in bad_locs:
+        entries.append(f"<url><loc>{loc}</loc></url>")
+        kinds.append(Kind(kind, f"{loc}'", False, 1, counter))
+    entries += ["<url><lastmod>2024-01-01</lastmod></url>", "<?odd pi?>", "<a:b:c/>"]
+    kinds.append(Kind("entry_without_loc", "news.xml': 1 entries without", False, 1, "rfi_news/sitemap/invalid/no_loc"))
+    entries += [f"<url><loc>{loc}</loc></url>" for loc in locs[6:]]
+    sitemap = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "\n".join(entries)
+        + "</urlset>"
+    )
+    routes["/sitemaps/cn/news.xml"] = Answer(body=sitemap.encode(), headers={"Content-Type": "text/xml"})
+    result = run_crawl(
+        "rfi",
+        tmp_path_factory.mktemp("hostile-rfi-run"),
+        args={"sitemap": "news"},
+        settings={"RFI_ORIGIN": site_server.origin, "DOWNLOAD_TIMEOUT": "5"},
+        timeout=300,
+    )
+    KINDS["rfi"] = kinds
+    return result, expected, kinds, paths
+
+
+def test_rfi_every_good_record_comes_out(rfi_run, recorder: FixtureServer) -> None:
+    result, expected, _, _ = rfi_run
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.urls == expected
+    assert recorder.requests == []
+
+
+def test_rfi_each_bad_input_is_named_and_counted(rfi_run) -> None:
+    result, _, kinds, _ = rfi_run
+    check_kinds(result, kinds)
+    check_clean_log(result)
+    assert result.stat("rfi_news/offsite/redirect_refused") == 2
+
+
+def test_rfi_kept_records_hold_what_their_bad_part_left(rfi_run) -> None:
+    result, _, _, paths = rfi_run
+    by_url = {record["url"]: record for record in result.records}
+
+    def record_of(kind: str) -> dict:
+        return by_url[contract_url(paths[kind])]
+
+    assert record_of("jsonld_lone_surrogate")["authors"] == ["\ufffdx"]
+    assert record_of("date_modified_year_9999")["updated"] is None
+    assert record_of("date_modified_year_9999")["published"] == "2023-12-30T09:05:00Z"
+    assert record_of("time_pubdate_without_datetime")["published"] == "2023-12-30T09:05:00Z"
+    assert record_of("image_unsplittable")["image"] is None
+    # ../ from /cn/中国/20240301-…: the page sits in /cn/中国/, so the image is in /cn/media/.
+    assert record_of("image_relative")["image"] == "https://www.rfi.fr/cn/media/x.jpg"
+    assert any(len(paragraph) >= 10_500_000 for paragraph in record_of("text_node_10_mb")["paragraphs"])
+    assert not any("\x01" in paragraph for paragraph in record_of("control_characters")["paragraphs"])
+    assert not any("ELSEWHERE" in " ".join(record["paragraphs"]) for record in result.records)
+
+
+def test_rfi_a_gzip_bomb_stops_at_the_download_limit(rfi_run) -> None:
+    result, _, _, _ = rfi_run
+    bomb = [line for line in warning_lines(result.log) if "hostile-gzip-bomb" in line]
+    assert len(bomb) == 1
+    assert "exceeded DOWNLOAD_MAXSIZE (16777216 B) during decompression" in bomb[0]
+    # The 512 MB of zeros were never held: the whole crawl stayed far below them.
+    assert 0 < result.stat("memusage/max") < 400 * 1024 * 1024
+
+
+def test_the_suite_tries_at_least_forty_kinds_across_the_three_spiders(archive_run, feedx_run, rfi_run) -> None:
+    assert sorted(KINDS) == ["archive", "feedx", "rfi"]
+    for spider, kinds in KINDS.items():
+        names = [kind.name for kind in kinds]
+        assert len(names) == len(set(names)), spider  # each kind once per crawl
+        assert len(names) >= 10, spider
+    assert sum(len(kinds) for kinds in KINDS.values()) >= 40

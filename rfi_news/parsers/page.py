@@ -51,7 +51,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -59,6 +58,7 @@ from parsel import Selector, SelectorList
 
 from rfi_news.errors import InvalidInput
 from rfi_news.normalize.times import UnparseableTime, parse_timestamp
+from rfi_news.normalize.urls import resolve_link
 from rfi_news.parsers.body import BodyText, read_authors, read_body
 from rfi_news.parsers.item import usable_image
 
@@ -354,7 +354,8 @@ class ArticlePageTemplate:
             return None
         main = images[0].attrib
         usable = usable_image(largest_srcset_entry(main.get("srcset"))) or usable_image(main.get("src"))
-        return urljoin(self.url, usable) if usable else None
+        # resolve_link: an image URL that cannot be resolved (h://[) is no image, never a lost page.
+        return resolve_link(self.url, usable) if usable else None
 
     def parse(self) -> PageParse:
         date_line = self.date_line()
