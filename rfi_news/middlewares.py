@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -21,7 +22,6 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import get_meta_refresh, response_status_message
-from scrapy.utils.url import url_is_from_any_domain
 
 from rfi_news.state import CrawlStateBackend, crawl_state
 
@@ -219,8 +219,17 @@ class _RefusesOffsiteRedirects:
     crawler: Crawler
 
     def is_allowed(self, url: str) -> bool:
+        """On one of the spider's ``allowed_domains`` (or a subdomain), as Scrapy's OffsiteMiddleware decides: by
+        host name, whatever the port (``scrapy.utils.url.url_is_from_any_domain`` compares the netloc, port and
+        all, so a redirect within ``127.0.0.1:8123`` would look off-site)."""
         allowed = getattr(self.crawler.spider, "allowed_domains", None)
-        return not allowed or url_is_from_any_domain(url, allowed)
+        if not allowed:
+            return True
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:  # an unsplittable target is no allowed host
+            return False
+        return any(host == domain.lower() or host.endswith("." + domain.lower()) for domain in allowed)
 
     def refuse(self, request: Request, target: str, how: str) -> None:
         self.crawler.stats.inc_value("rfi_news/offsite/redirect_refused")

@@ -21,7 +21,7 @@ ENTRY_NAMES = frozenset({"url", "sitemap"})
 class SitemapDocument:
     type: str  # "urlset" or "sitemapindex"
     locs: list[str] = field(default_factory=list)
-    empty_entries: int = 0  # <url>/<sitemap> entries without a <loc> text
+    empty_entries: int = 0  # <url>/<sitemap> entries without a readable <loc> text
 
 
 def _local_name(element: etree._Element) -> str:
@@ -38,16 +38,21 @@ def read_sitemap(data: bytes) -> SitemapDocument:
     )
     try:
         root = etree.fromstring(bytes(data), parser=parser)
+        root_name = _local_name(root) if root is not None else ""
+    # XMLSyntaxError for no XML at all; ValueError (UnicodeDecodeError) for a tag that recover mode kept undecoded.
     except (etree.XMLSyntaxError, LookupError, ValueError) as exc:
         raise InvalidInput("not_a_sitemap", " ".join(str(exc).split())[:200]) from None
-    if root is None or _local_name(root) not in SITEMAP_TYPES:
+    if root_name not in SITEMAP_TYPES:
         raise InvalidInput("not_a_sitemap", "no <urlset> or <sitemapindex> root")
-    document = SitemapDocument(type=_local_name(root))
+    document = SitemapDocument(type=root_name)
     for entry in root:
-        if _local_name(entry) not in ENTRY_NAMES:
-            continue
-        loc = next((child for child in entry if _local_name(child) == "loc"), None)
-        text = (loc.text or "").strip() if loc is not None else ""
+        try:
+            if _local_name(entry) not in ENTRY_NAMES:
+                continue
+            loc = next((child for child in entry if _local_name(child) == "loc"), None)
+            text = (loc.text or "").strip() if loc is not None else ""
+        except ValueError:  # recover mode keeps bytes that are not UTF-8; lxml refuses them when asked for text
+            text = ""
         if text:
             document.locs.append(text)
         else:
