@@ -88,7 +88,7 @@ def test_run_that_loses_a_third_of_its_article_pages_is_unhealthy(site: FixtureS
     )
     # Log lines name the status, and show the path as a reader of Chinese reads it.
     assert re.search(
-        r"WARNING: http://127\.0\.0\.1:\d+/cn/.+: article page failed: HTTP 500 Internal Server Error", result.log
+        r"WARNING: 'http://127\.0\.0\.1:\d+/cn/.+': article page failed: HTTP 500 Internal Server Error", result.log
     )
     assert "article page failed: HTTP 404 Not Found" in result.log
 

@@ -32,6 +32,7 @@ from rfi_news.guard import read_guarded, record_kind
 from rfi_news.items import new_article
 from rfi_news.middlewares import ARTICLE_URL_META, OffsiteRedirect
 from rfi_news.normalize.urls import (
+    CANONICAL_ORIGIN,
     RFI_HOST,
     article_date,
     canonical_path,
@@ -384,7 +385,7 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
         if is_article_url(url):
             yield from self.parse_article(response)
         else:
-            yield from self.parse_listing(response, listing_url=canonical_url(url), page=1)
+            yield from self.parse_listing(response, listing_url=CANONICAL_ORIGIN + canonical_path(url), page=1)
 
     @record_kind("page")
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -395,7 +396,9 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
         @returns items 1 1
         @scrapes url title published paragraphs
         """
-        article_url = response.meta.get(ARTICLE_URL_META) or canonical_url(response.url)
+        # By hand the user chose the page, wherever it was fetched from (a local copy): its path on www.rfi.fr is its
+        # identity. A crawl's link from another host never gets here (canonical_url refuses it).
+        article_url = response.meta.get(ARTICLE_URL_META) or CANONICAL_ORIGIN + canonical_path(response.url)
         if not isinstance(response, TextResponse):
             self.logger.warning("%r: not an HTML page (%r)", response.url, response.headers.get("Content-Type"))
             self.crawler.stats.inc_value("rfi_news/page/not_html")
