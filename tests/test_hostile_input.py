@@ -43,7 +43,9 @@ def warning_lines(log: str) -> list[str]:
 
 
 def lines_naming(log: str, marker: str) -> list[str]:
-    return [line for line in warning_lines(log) if marker in line]
+    """WARNING lines naming ``marker``: as the project logs a URL (decoded) or as Scrapy does (percent-encoded)."""
+    encoded = quote(marker, safe="/:'% ")
+    return [line for line in warning_lines(log) if marker in line or encoded in line]
 
 
 @dataclass(frozen=True)
@@ -542,7 +544,7 @@ def feedx_run(
         routes[site_path(name)] = route  # type: ignore[assignment]
         # A page fetched after a wait is named in no WARNING; a retried failure in two (Scrapy's "Gave up
         # retrying" and the spider's "keeping the feed's text"), the others in one.
-        add(name, Kind(kind_name, quote(site_path(name).encode()), True, warnings, counter))
+        add(name, Kind(kind_name, site_path(name), True, warnings, counter))
     # Feed items that are no RFI article: dropped, named by their item number.
     first_bad = len(items) + 1
     bad_links = [
@@ -823,7 +825,7 @@ def rfi_run(
         paths[kind] = path
         routes[path] = html(page.encode("utf-8", "surrogatepass")) if isinstance(page, str) else page  # type: ignore[assignment]
         locs.append(contract_url(path))
-        kinds.append(Kind(kind, quote(path.encode()), kept, warnings, counter))
+        kinds.append(Kind(kind, path, kept, warnings, counter))
         if kept:
             expected.add(contract_url(path))
     bad_locs = [

@@ -71,7 +71,7 @@ def test_crawl_log_shows_chinese_paths(site, tmp_path: Path) -> None:
     )
     assert re.search(r"DEBUG: Crawled \(200\) <GET http://127\.0\.0\.1:\d+/cn/中国/>", result.log)
     assert re.search(
-        r"WARNING: http://127\.0\.0\.1:\d+/cn/中国/20220817-联合国专家报告指新疆有-强迫劳动: article page failed: HTTP 404 Not Found",
+        r"WARNING: 'http://127\.0\.0\.1:\d+/cn/中国/20220817-联合国专家报告指新疆有-强迫劳动': article page failed: HTTP 404 Not Found",
         result.log,
     )
     assert "%E4%B8%AD%E5%9B%BD" not in result.log_file_text
