@@ -137,6 +137,9 @@ class CrawlStateKeeper:
     def item_scraped(self, item: Any, spider: Spider) -> None:
         adapter = ItemAdapter(item)
         self.state.record_article(adapter["url"], content_hash(adapter), adapter.get("updated"))
+        digest = adapter.get("file_digest")
+        if digest is not None:  # an archive file: known from now on (once committed) without being read
+            self.state.record_file(digest, adapter["url"])
 
     def finish_run(self) -> None:
         """Once every file of the run is published: commit what it learned (unless its output failed)."""

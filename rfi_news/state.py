@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS articles (
     first_emitted TEXT NOT NULL,
     last_emitted TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS archive_files (
+    digest BLOB PRIMARY KEY,
+    url TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY,
     etag TEXT,
@@ -166,6 +170,8 @@ class CrawlStateBackend(Protocol):
     def knows(self, url: str) -> bool: ...
     def article_hash(self, url: str) -> str | None: ...
     def record_article(self, url: str, digest: str, updated: str | None) -> None: ...
+    def knows_file(self, digest: bytes) -> bool: ...  # an archive file already read into a published record
+    def record_file(self, digest: bytes, url: str) -> None: ...
     def feed_validators(self, url: str) -> FeedValidators | None: ...
     def record_feed(self, url: str, validators: FeedValidators) -> None: ...
     def commit(self) -> None: ...
@@ -347,6 +353,17 @@ class CrawlState:
     def record_article(self, url: str, digest: str, updated: str | None) -> None:
         """Note an article this run emitted: durable with its publication, or at the latest with :meth:`commit`."""
         self._run_articles[url] = EmittedArticle(url, digest, updated)
+
+    # --- archive files ---
+    def knows_file(self, digest: bytes) -> bool:
+        """Whether an archive file with this digest (see ``rfi_news.spiders.archive.file_digest``) was read into a
+        record that is published, so the file need not be read again."""
+        return self.db.execute("SELECT 1 FROM archive_files WHERE digest = ?", (digest,)).fetchone() is not None
+
+    def record_file(self, digest: bytes, url: str) -> None:
+        """Note an archive file whose record is emitted (or was, unchanged): committed with the run, like the
+        article, so a file counts as done only once its record is published."""
+        self.db.execute("INSERT OR REPLACE INTO archive_files (digest, url) VALUES (?, ?)", (digest, url))
 
     # --- feeds ---
     def feed_validators(self, url: str) -> FeedValidators | None:

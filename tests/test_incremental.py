@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -75,7 +76,10 @@ def test_archive_runs_emit_only_what_is_new_or_changed(
     second = run_crawl("archive", tmp_path / "run2", args={"path": str(archive)}, settings=state)
     assert second.returncode == 0, second.log
     assert (second.stat("rfi_news/state/new"), second.stat("rfi_news/state/changed")) == (8, 1)
-    assert second.stat("rfi_news/state/unchanged") == 39
+    # The 39 files emitted by the first run and not touched since are known by their bytes: not even parsed.
+    assert second.stat("rfi_news/state/skipped") == 39
+    assert second.stat("rfi_news/item/read") == 9
+    assert second.stat("rfi_news/state/unchanged") == 0
     assert second.urls == (archive_crawl.urls - first.urls) | {SEED_URL}
     assert len(second.records) == 9
     (seed,) = (record for record in second.records if record["url"] == SEED_URL)
@@ -84,10 +88,40 @@ def test_archive_runs_emit_only_what_is_new_or_changed(
         schema_validator.validate(record)
 
     third = run_crawl("archive", tmp_path / "run3", args={"path": str(archive)}, settings=state)
+    assert third.returncode == 0, third.log  # 0: the health checks passed (nothing new is a healthy run)
+    assert third.records == []
+    assert third.stat("rfi_news/state/skipped") == 48
+    assert third.stat("rfi_news/item/read") == 0
+    assert third.stat("rfi_news/state/new") == third.stat("rfi_news/state/changed") == 0
+
+
+def test_archive_files_are_known_by_their_bytes_once_their_record_is_published(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(ARCHIVE_DIR, archive)
+    state_dir = tmp_path / "state"
+    state = {"RFI_STATE_DIR": str(state_dir)}
+    first = run_crawl("archive", tmp_path / "run1", args={"path": str(archive)}, settings=state)
+    assert first.returncode == 0, first.log
+    assert first.stat("rfi_news/state/new") == 48
+    with sqlite3.connect(state_dir / "archive.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM archive_files").fetchone() == (48,)
+        # A state written before file digests were kept: the articles only.
+        db.execute("DELETE FROM archive_files")
+
+    # The seed's epoch line is the feed's time: a change there is not a change of the article's content.
+    seed = archive / "seed_rfi_20231230.md"
+    seed.write_text(re.sub(r"^<!--\d+-->", "<!--1703927702000-->", seed.read_text(encoding="utf-8")), encoding="utf-8")
+    second = run_crawl("archive", tmp_path / "run2", args={"path": str(archive)}, settings=state)
+    assert second.returncode == 0, second.log
+    assert second.records == []
+    assert second.stat("rfi_news/state/unchanged") == 48  # every file read, each article already published
+    assert second.stat("rfi_news/state/skipped") == 0
+
+    third = run_crawl("archive", tmp_path / "run3", args={"path": str(archive)}, settings=state)
     assert third.returncode == 0, third.log
     assert third.records == []
-    assert third.stat("rfi_news/state/unchanged") == 48
-    assert third.stat("rfi_news/state/new") == third.stat("rfi_news/state/changed") == 0
+    assert third.stat("rfi_news/state/skipped") == 48  # the second run recorded what it found unchanged
+    assert third.stat("rfi_news/state/unchanged") == 0
 
 
 def test_without_state_every_run_emits_everything_and_only_where_asked(

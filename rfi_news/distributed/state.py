@@ -124,6 +124,15 @@ class RedisCrawlState:
         """Note an article the worker's output holds (moved into ``emitted`` by :meth:`commit`)."""
         self.client.hset(self.pending_key, url, json.dumps({"hash": digest, "updated": updated}))
 
+    # --- archive files ---
+    # Not kept in Redis: in distributed mode every archive file is read and parsed, and the article hashes above
+    # still drop what is unchanged (the digests of the one-machine state are in rfi_news/state.py).
+    def knows_file(self, digest: bytes) -> bool:
+        return False
+
+    def record_file(self, digest: bytes, url: str) -> None:
+        pass
+
     # --- feeds ---
     def feed_validators(self, url: str) -> FeedValidators | None:
         value = self.client.hget(self.keys.feeds, url)

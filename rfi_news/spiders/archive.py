@@ -11,6 +11,13 @@ UTF-8, has a SHA-1 that is K-1 modulo N. Every machine sees the same shard of a 
 order, so N workers started with ``shard=1/N`` … ``shard=N/N`` on copies of the same folder read each file once
 (the way to split an archive in distributed mode, docs/distributed.md).
 
+With the crawl state on (``RFI_STATE_DIR``), a file is recognised by a digest of its bytes before it is decoded or
+parsed: a file whose record an earlier run emitted, byte for byte the same, costs a read, a hash and a lookup
+(``rfi_news/state/skipped``), so a scheduled run over a large archive costs what is new in it. The digest is
+recorded with the article once the record is emitted (see :class:`rfi_news.extensions.CrawlStateKeeper`), and
+it is keyed with the project's version: after an upgrade (a parser may read the same bytes differently), every
+file is read again once, and only records whose content changed go out.
+
 With ``JOBDIR`` set, the last file handed to a batch is kept in the spider's state and the batches not yet done
 stay in the job's request queue, so a stopped backfill resumes where it stopped: every file is read once.
 """
@@ -29,12 +36,14 @@ from typing import Any
 import scrapy
 from scrapy.settings import BaseSettings
 
+from rfi_news import __version__
 from rfi_news.errors import InvalidInput
 from rfi_news.guard import read_guarded, record_kind
 from rfi_news.parsers.archive import parse_archive_entry
 from rfi_news.progress import DONE_BEFORE_STAT, TOTAL_STAT
 from rfi_news.spiders.arguments import Argument, ArgumentError, DeclaredArguments, existing_path
 from rfi_news.spiders.base import article_from_feed_item
+from rfi_news.state import CrawlStateBackend, crawl_state
 
 ARCHIVE_SUFFIXES = (".md", ".txt")
 STATE_KEY = "archive_last_file"
@@ -55,6 +64,14 @@ def shard_of(relative_parts: list[str], shards: int) -> int:
     """The shard (0-based) of a file, from its path relative to the archive root: stable across machines."""
     digest = hashlib.sha1("/".join(relative_parts).encode("utf-8")).hexdigest()
     return int(digest, 16) % shards
+
+
+_DIGEST_KEY = f"rfi-news {__version__}".encode()
+
+
+def file_digest(data: bytes) -> bytes:
+    """A 16-byte digest of an archive file's bytes, keyed with the project's version (see the module's doc)."""
+    return hashlib.blake2b(data, digest_size=16, key=_DIGEST_KEY).digest()
 
 
 # Why a name under -a path is not read (rfi_news/archive/skipped/<why>). The first two are the usual company of an
@@ -146,6 +163,10 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
     def root(self) -> Path:
         return self.path
 
+    @property
+    def crawl_state(self) -> CrawlStateBackend | None:
+        return crawl_state(self.crawler)
+
     def _relative_parts(self, file_path: Path) -> list[str]:
         return [file_path.name] if self.root.is_file() else list(file_path.relative_to(self.root).parts)
 
@@ -213,15 +234,17 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         state: dict[str, Any] | None = getattr(self, "state", None)
         if state is not None:  # saved with the job (JOBDIR) when the run stops: a resumed run starts from it
             state[FILES_READ_KEY] = int(state.get(FILES_READ_KEY, 0)) + len(paths)
+        known = self.crawl_state
         for path in paths:
             # One file is one record: whatever it holds costs that file only (logged, counted, the batch goes on).
-            item = read_guarded(self, "archive", path, self.read_file, Path(path))
+            item = read_guarded(self, "archive", path, self.read_file, Path(path), known)
             if item is not None:
                 yield item
 
-    def read_file(self, file_path: Path) -> Any:
+    def read_file(self, file_path: Path, state: CrawlStateBackend | None = None) -> Any:
         """The record of one archive file; :class:`InvalidInput` when it holds none (``read_batch`` logs and counts
-        it). ``str(path)`` may hold surrogate escapes (a name that is not UTF-8): ``%r`` shows them escaped."""
+        it), or ``None`` when ``state`` knows the file (its record was emitted and the file is byte for byte the same).
+        ``str(path)`` may hold surrogate escapes (a name that is not UTF-8): ``%r`` shows them escaped."""
         stats = self.crawler.stats
         stats.inc_value("rfi_news/archive/files")
         origin = repr(str(file_path))
@@ -233,6 +256,12 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             raise InvalidInput("unreadable", exc.strerror or type(exc).__name__) from None
         if max_bytes > 0 and len(data) > max_bytes:
             raise InvalidInput("too_large", f"more than ARCHIVE_MAX_FILE_BYTES={max_bytes} bytes")
+        digest = None
+        if state is not None:
+            digest = file_digest(data)
+            if state.knows_file(digest):
+                stats.inc_value("rfi_news/state/skipped")
+                return None
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -247,7 +276,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         if entry.truncated:
             self.logger.warning("%s: the item's HTML is cut short; keeping what is there", origin)
             stats.inc_value("rfi_news/archive/truncated")
-        return article_from_feed_item(
+        item = article_from_feed_item(
             self,
             link=entry.link,
             title=entry.title,
@@ -256,3 +285,6 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             source="archive",
             origin=origin,
         )
+        if digest is not None:
+            item["file_digest"] = digest
+        return item
