@@ -1,0 +1,134 @@
+"""The crawl's stats collector, its field coverage counts and the "Scraped" log line: Scrapy's and Spidermon's
+figures, at less cost."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+import scrapy
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+from spidermon.contrib.scrapy.extensions import Spidermon
+
+from rfi_news import settings as project_settings
+from rfi_news.coverage import FieldCoverageSpidermon
+from rfi_news.items import new_article
+from rfi_news.logformatter import RecordLogFormatter
+from rfi_news.stats import RunStatsCollector
+
+PROJECT = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+
+
+def test_the_project_counts_with_the_shim_free_collector_and_it_stores_what_scrapys_does() -> None:
+    crawler = get_crawler(settings_dict=PROJECT)
+    assert type(crawler.stats) is RunStatsCollector
+    reference = MemoryStatsCollector(get_crawler())
+    for stats in (crawler.stats, reference):
+        stats.open_spider()
+        stats.inc_value("a")
+        stats.inc_value("a", 2)
+        stats.inc_value("b", start=10)
+        stats.max_value("high", 3)
+        stats.max_value("high", 1)
+        stats.min_value("low", 3)
+        stats.min_value("low", 1)
+        stats.set_value("flag", True)
+    assert (
+        crawler.stats.get_stats()
+        == reference.get_stats()
+        == {
+            "a": 3,
+            "b": 11,
+            "high": 3,
+            "low": 1,
+            "flag": True,
+        }
+    )
+    assert crawler.stats.get_value("missing", "default") == "default"
+
+
+def test_code_that_still_passes_spider_works_without_a_deprecation_warning() -> None:
+    # Spidermon and scrapy-redis were written for Scrapy's older signatures; warnings are errors in the tests.
+    stats = RunStatsCollector(get_crawler())
+    spider = scrapy.Spider(name="old")
+    stats.inc_value("x", spider=spider)
+    stats.set_value("y", 1, spider)
+    assert stats.get_value("x", spider=spider) == 1
+    assert stats.get_stats(spider) == {"x": 1, "y": 1}
+
+
+# --- Field coverage: Spidermon's counts, in one pass ------------------------------------------------------
+
+
+def records() -> list[Any]:
+    """Records with every kind of value Spidermon's skip rules tell apart."""
+    return [
+        new_article(
+            url="https://www.rfi.fr/cn/a", title="标题", paragraphs=["一", "二"], tags=[], lead="", origin="/a"
+        ),
+        new_article(url="https://www.rfi.fr/cn/b", title="N/A", authors=["-"], credit="-", image=None, origin="/b"),
+        new_article(url="https://www.rfi.fr/cn/c", title="0", feed_published=0, published=False, lead="x", origin="/c"),
+        {"url": "https://www.rfi.fr/cn/d", "title": None, "count": 0, "nested": {}, "flag": False, "empty": ""},
+    ]
+
+
+def spidermon_stats(extension_class: type[Spidermon], settings: dict[str, Any], items: list[Any]) -> dict[str, Any]:
+    crawler = get_crawler(settings_dict={"SPIDERMON_ENABLED": True, **settings})
+    crawler.stats.open_spider()
+    spider = scrapy.Spider.from_crawler(crawler, name="coverage")
+    extension = extension_class.from_crawler(crawler)
+    for item in items:
+        extension.item_scraped(item, None, spider)
+    extension._add_field_coverage_to_stats()  # what Spidermon's spider_closed does first
+    return {key: value for key, value in crawler.stats.get_stats().items() if key.startswith("spidermon")}
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {
+            "SPIDERMON_FIELD_COVERAGE_SKIP_NONE": PROJECT["SPIDERMON_FIELD_COVERAGE_SKIP_NONE"],
+            "SPIDERMON_ADD_FIELD_COVERAGE": True,
+        },
+        {"SPIDERMON_FIELD_COVERAGE_SKIP_NONE": False},
+        {"SPIDERMON_FIELD_COVERAGE_SKIP_FALSY": False, "SPIDERMON_FIELD_COVERAGE_SKIP_VALUES": [0, "N/A", None]},
+        {"SPIDERMON_FIELD_COVERAGE_SKIP_FALSY": False, "SPIDERMON_FIELD_COVERAGE_SKIP_VALUES": "-,0"},
+        {"SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS": 1, "SPIDERMON_LIST_FIELDS_COVERAGE_LEVELS": 1},
+    ],
+)
+def test_field_coverage_counts_the_keys_and_values_spidermon_counts(settings: dict[str, Any]) -> None:
+    expected = spidermon_stats(Spidermon, settings, records())
+    assert spidermon_stats(FieldCoverageSpidermon, settings, records()) == expected
+    if settings.get("SPIDERMON_ADD_FIELD_COVERAGE"):  # the project's settings
+        # By hand, from Spidermon's rules: null, empty and "N/A"/"-" are not counted.
+        assert expected["spidermon_item_scraped_count"] == 4
+        assert expected["spidermon_item_scraped_count/ArticleItem"] == 3
+        assert expected["spidermon_item_scraped_count/ArticleItem/url"] == 3
+        assert expected["spidermon_item_scraped_count/ArticleItem/paragraphs"] == 1
+        assert "spidermon_item_scraped_count/ArticleItem/tags" not in expected
+        assert "spidermon_item_scraped_count/ArticleItem/credit" not in expected
+        assert expected["spidermon_field_coverage/ArticleItem/title"] == pytest.approx(2 / 3)  # "N/A" is skipped
+
+
+def test_the_project_runs_spidermon_with_the_one_pass_coverage() -> None:
+    assert "rfi_news.coverage.FieldCoverageSpidermon" in PROJECT["EXTENSIONS"]
+    assert "spidermon.contrib.scrapy.extensions.Spidermon" not in PROJECT["EXTENSIONS"]
+    assert PROJECT["SPIDERMON_ADD_FIELD_COVERAGE"] is True  # Spidermon's coverage monitor requires it
+
+
+# --- The "Scraped" log line ------------------------------------------------------------------------------
+
+
+def test_the_scraped_line_is_built_only_when_debug_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    formatter = RecordLogFormatter()
+    item = new_article(url="https://www.rfi.fr/cn/a")
+    with caplog.at_level(logging.INFO, logger="scrapy.core.scraper"):
+        assert formatter.scraped(item, None, None) is None
+    with caplog.at_level(logging.DEBUG, logger="scrapy.core.scraper"):
+        assert formatter.scraped(item, None, None) == {
+            "level": logging.DEBUG,
+            "msg": "Scraped %(url)s",
+            "args": {"url": "https://www.rfi.fr/cn/a"},
+        }
