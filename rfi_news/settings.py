@@ -35,8 +35,13 @@ FEEDX_URLS = [
 ]
 
 # --- Items and output -------------------------------------------------------------------------------------
-# The order matters, and every pipeline of the project is here: each one's comment says what it needs before it.
+# One entry: the record's one-concern pipelines below, called by Scrapy as one (rfi_news/pipelines/record.py).
 ITEM_PIPELINES = {
+    "rfi_news.pipelines.RecordPipeline": 100,
+}
+# The order matters, and every pipeline of the project is here: each one's comment says what it needs before it.
+# Scrapy's ITEM_PIPELINES format (None leaves one out); each still counts under rfi_news/<concern>/… .
+RFI_RECORD_PIPELINES = {
     "rfi_news.pipelines.UrlPipeline": 100,  # canonical url; section, column, language from it
     "rfi_news.pipelines.TitlePipeline": 200,  # needs the column
     "rfi_news.pipelines.TimestampsPipeline": 300,
@@ -56,6 +61,8 @@ FEED_EXPORT_INDENT = None
 # CSV (-o out.csv): a list field is one cell, one entry per line (rfi_news/exporters.py); JSON formats as Scrapy's.
 FEED_EXPORTERS = {"csv": "rfi_news.exporters.CsvRecordExporter"}
 LOG_FORMATTER = "rfi_news.logformatter.RecordLogFormatter"
+# Scrapy's in-memory stats without Scrapy 2.19's per-attribute deprecation shim (rfi_news/stats.py).
+STATS_CLASS = "rfi_news.stats.RunStatsCollector"
 LOG_LEVEL = "INFO"
 
 # --- Engine -----------------------------------------------------------------------------------------------
@@ -71,7 +78,9 @@ EXTENSIONS = {
     "rfi_news.feedstorage.CheckpointFeedExporter": 0,
     "rfi_news.extensions.CrawlStateKeeper": 100,  # state on only: opens (locks, checks, recovers) it, commits it last
     "rfi_news.jobdir.JobdirGuard": 110,  # JOBDIR only: a job a killed run left is restarted (or refused), not resumed
-    "spidermon.contrib.scrapy.extensions.Spidermon": 500,  # before StatsFile, so the stats file has the verdict
+    # Spidermon, counting field coverage in one cheap pass (rfi_news/coverage.py); before StatsFile, so the stats
+    # file has the verdict
+    "rfi_news.coverage.FieldCoverageSpidermon": 500,
     "rfi_news.extensions.StatsFile": 900,  # on only when STATS_FILE names a file
     "rfi_news.extensions.HealthSummary": 910,
     "rfi_news.progress.Progress": 920,  # done / total, rate, ETA every RFI_PROGRESS_INTERVAL seconds

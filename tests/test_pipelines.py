@@ -19,7 +19,8 @@ from rfi_news.pipelines import (
     UrlPipeline,
     ValidationPipeline,
 )
-from rfi_news.settings import ITEM_PIPELINES
+from rfi_news.pipelines.record import RecordPipeline
+from rfi_news.settings import ITEM_PIPELINES, RFI_RECORD_PIPELINES
 
 COLUMN_URL = (
     "http://www.rfi.fr//cn/%E4%B8%93%E6%A0%8F%E6%A3%80%E7%B4%A2/%E5%9B%BD%E9%99%85%E7%BA%B5%E6%A8%AA/20201116-x"
@@ -38,9 +39,10 @@ def stat(crawler, key: str) -> int:
 
 
 def test_order_is_documented_and_normalisers_come_before_validation() -> None:
-    order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.get)
+    assert ITEM_PIPELINES == {"rfi_news.pipelines.RecordPipeline": 100}
+    order = sorted(RFI_RECORD_PIPELINES, key=RFI_RECORD_PIPELINES.get)
     names = [path.rsplit(".", 1)[1] for path in order]
-    assert names[:10] == [
+    assert names == [
         "UrlPipeline",
         "TitlePipeline",
         "TimestampsPipeline",
@@ -51,6 +53,7 @@ def test_order_is_documented_and_normalisers_come_before_validation() -> None:
         "ValidationPipeline",
         "SchemaValidationPipeline",
         "DeduplicationPipeline",
+        "IncrementalPipeline",
     ]
 
 
@@ -170,3 +173,79 @@ def test_deduplication_by_url(crawler) -> None:
         pipeline.process_item(new_article(url="https://www.rfi.fr/cn/x/y"))
     pipeline.process_item(new_article(url="https://www.rfi.fr/cn/x/z"))
     assert stat(crawler, "rfi_news/dedup/dropped") == 1
+
+
+# --- The one ITEM_PIPELINES entry: the one-concern pipelines called as one --------------------------------
+
+
+def record_crawler(**settings: object):
+    crawler = get_crawler(settings_dict={"RFI_RECORD_PIPELINES": RFI_RECORD_PIPELINES, **settings})
+    crawler.stats.open_spider()
+    return crawler
+
+
+def test_record_pipeline_builds_the_listed_pipelines_in_order_leaving_out_the_unconfigured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RFI_STATE_DIR", raising=False)
+    pipeline = RecordPipeline.from_crawler(record_crawler(SPIDERMON_ENABLED=False))
+    # Spidermon off: no schema check; no crawl state: no incremental filter (both NotConfigured).
+    assert [type(stage).__name__ for stage in pipeline.stages] == [
+        "UrlPipeline",
+        "TitlePipeline",
+        "TimestampsPipeline",
+        "LeadPipeline",
+        "ParagraphsPipeline",
+        "LabelsPipeline",
+        "ValidationPipeline",
+        "DeduplicationPipeline",
+    ]
+    without_labels = {**RFI_RECORD_PIPELINES, "rfi_news.pipelines.LabelsPipeline": None}
+    pipeline = RecordPipeline.from_crawler(record_crawler(SPIDERMON_ENABLED=False, RFI_RECORD_PIPELINES=without_labels))
+    assert "LabelsPipeline" not in [type(stage).__name__ for stage in pipeline.stages]
+
+
+def test_record_pipeline_runs_each_concern_and_each_counts() -> None:
+    crawler = record_crawler(SPIDERMON_ENABLED=False)
+    pipeline = RecordPipeline.from_crawler(crawler)
+    item = new_article(
+        url=COLUMN_URL,
+        title="特朗普撬动跨大西洋关系杠杆 - 国际纵横 – 法国国际广播电台 - RFI",
+        lead=" 导语 ",
+        paragraphs=["导语", "正文"],
+        feed_published=1703927701000,
+        authors=["安东尼", "安东尼"],
+        origin="/data/item.md",
+    )
+    assert pipeline.process_item(item) is item
+    assert item["column"] == "国际纵横"  # the url's, before the title needed it
+    assert item["title"] == "特朗普撬动跨大西洋关系杠杆"
+    assert item["feed_published"] == "2023-12-30T09:15:01Z"
+    assert (item["lead"], item["paragraphs"], item["authors"]) == ("导语", ["正文"], ["安东尼"])
+    assert stat(crawler, "rfi_news/url/canonicalized") == 1
+    assert stat(crawler, "rfi_news/title/suffix_removed") == 1
+    assert stat(crawler, "rfi_news/paragraphs/dropped/repeats_lead") == 1
+    assert stat(crawler, "rfi_news/labels/dropped/authors") == 1
+    assert stat(crawler, "rfi_news/validation/kept") == 1
+    # A later record of the same url stops at the deduplication, the last stage, with its DropItem.
+    with pytest.raises(DropItem, match=r"/data/other\.md: duplicate"):
+        pipeline.process_item(
+            new_article(url=COLUMN_URL, title="x", paragraphs=["y"], feed_published=1, origin="/data/other.md")
+        )
+    assert stat(crawler, "rfi_news/dedup/dropped") == 1
+    # A record the validation drops goes no further: it never claims its url.
+    with pytest.raises(DropItem, match=r"/data/untitled.md: record dropped \(no_title\)"):
+        pipeline.process_item(
+            new_article(url=COLUMN_URL + "2", paragraphs=["y"], feed_published=1, origin="/data/untitled.md")
+        )
+    assert stat(crawler, "rfi_news/validation/kept") == 2
+    assert stat(crawler, "rfi_news/dedup/dropped") == 1
+
+
+def test_record_pipeline_refuses_a_coroutine_stage() -> None:
+    class AsyncStage:
+        async def process_item(self, item: object) -> object:
+            return item
+
+    with pytest.raises(TypeError, match=r"AsyncStage\.process_item is a coroutine"):
+        RecordPipeline([AsyncStage()])

@@ -1,6 +1,7 @@
 """One-concern item pipelines, each a thin wrapper over :mod:`rfi_news.normalize`.
 
-Their order (``ITEM_PIPELINES`` in settings.py) matters: the URL first (title and validation need the column
+Scrapy calls them as one, :class:`RecordPipeline` (the one ``ITEM_PIPELINES`` entry), in the order of
+``RFI_RECORD_PIPELINES`` in settings.py. Their order matters: the URL first (title and validation need the column
 and language it derives), the lead before the paragraphs (a paragraph equal to the lead is dropped), the
 validation after every normaliser, then the JSON Schema check (Spidermon), the deduplication after them (only
 valid records claim a URL), and, with the crawl state on, the incremental filter last (only the run's unique
@@ -18,6 +19,7 @@ from rfi_news.pipelines.fields import (
     TitlePipeline,
     UrlPipeline,
 )
+from rfi_news.pipelines.record import RecordPipeline
 from rfi_news.pipelines.schema import SchemaValidationPipeline
 from rfi_news.pipelines.state import IncrementalPipeline
 from rfi_news.pipelines.validation import ValidationPipeline
@@ -29,6 +31,7 @@ __all__ = [
     "LabelsPipeline",
     "LeadPipeline",
     "ParagraphsPipeline",
+    "RecordPipeline",
     "SchemaValidationPipeline",
     "TimestampsPipeline",
     "TitlePipeline",
