@@ -58,8 +58,14 @@ RFI_RECORD_PIPELINES = {
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(RECORD_FIELDS)
 FEED_EXPORT_INDENT = None
-# CSV (-o out.csv): a list field is one cell, one entry per line (rfi_news/exporters.py); JSON formats as Scrapy's.
-FEED_EXPORTERS = {"csv": "rfi_news.exporters.CsvRecordExporter"}
+# CSV (-o out.csv): a list field is one cell, one entry per line; JSON Lines: Scrapy's exporter, reading the
+# record's fields without an ItemAdapter (both rfi_news/exporters.py).
+FEED_EXPORTERS = {
+    "csv": "rfi_news.exporters.CsvRecordExporter",
+    "jsonlines": "rfi_news.exporters.JsonLinesExporter",
+    "jsonl": "rfi_news.exporters.JsonLinesExporter",
+    "jl": "rfi_news.exporters.JsonLinesExporter",
+}
 LOG_FORMATTER = "rfi_news.logformatter.RecordLogFormatter"
 # Scrapy's in-memory stats without Scrapy 2.19's per-attribute deprecation shim (rfi_news/stats.py).
 STATS_CLASS = "rfi_news.stats.RunStatsCollector"
