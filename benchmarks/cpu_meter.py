@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import time
 from pathlib import Path
 from typing import Any, Self
 
@@ -27,6 +28,7 @@ class CpuMeter:
         self.crawler = crawler
         self.path = path
         self.started = 0.0
+        self.started_wall = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -37,11 +39,14 @@ class CpuMeter:
 
     def spider_opened(self, spider: Any) -> None:
         self.started = cpu_seconds()
+        self.started_wall = time.perf_counter()
 
     def engine_stopped(self) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         figures = {
             "crawl_cpu_seconds": cpu_seconds() - self.started,
+            "crawl_wall_seconds": time.perf_counter() - self.started_wall,
+            "responses": stats.get("response_received_count", 0),
             "items": stats.get("item_scraped_count", 0),
             "files": stats.get("rfi_news/archive/files", 0),
             "skipped": stats.get("rfi_news/state/skipped", 0),

@@ -223,7 +223,7 @@ def test_record_pipeline_runs_each_concern_and_each_counts() -> None:
     assert item["feed_published"] == "2023-12-30T09:15:01Z"
     assert (item["lead"], item["paragraphs"], item["authors"]) == ("导语", ["正文"], ["安东尼"])
     assert stat(crawler, "rfi_news/url/canonicalized") == 1
-    assert stat(crawler, "rfi_news/title/suffix_removed") == 1
+    assert stat(crawler, "rfi_news/title/affix_removed") == 1
     assert stat(crawler, "rfi_news/paragraphs/dropped/repeats_lead") == 1
     assert stat(crawler, "rfi_news/labels/dropped/authors") == 1
     assert stat(crawler, "rfi_news/validation/kept") == 1
