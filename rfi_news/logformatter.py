@@ -60,6 +60,24 @@ def install_readable_urls() -> None:
 SCRAPER_LOGGER = logging.getLogger("scrapy.core.scraper")
 
 
+def emits(logger: logging.Logger, level: int) -> bool:
+    """Whether a record of ``level`` sent to ``logger`` would be written by some handler.
+
+    ``Logger.isEnabledFor`` is not enough under Scrapy: it sets the root logger to NOTSET and its handler to
+    LOG_LEVEL, so every DEBUG record is built, then dropped by the handler.
+    """
+    if not logger.isEnabledFor(level):
+        return False
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(handler.level <= level for handler in current.handlers):
+            return True
+        if not current.propagate:
+            return False
+        current = current.parent
+    return level >= logging.lastResort.level if logging.lastResort else False
+
+
 class RecordLogFormatter(LogFormatter):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -76,9 +94,9 @@ class RecordLogFormatter(LogFormatter):
 
     # Scrapy's LogFormatter documents None as "do not log this action"; its annotation leaves None out.
     def scraped(self, item: Any, response: Any, spider: Any) -> LogFormatterResult | None:  # type: ignore[override]
-        # None: Scrapy logs nothing. At the default INFO level the DEBUG line would be built for every record
-        # only to be thrown away by the logging machinery (some 20 µs a record).
-        if not SCRAPER_LOGGER.isEnabledFor(logging.DEBUG):
+        # None: Scrapy logs nothing. At the default INFO level the DEBUG line would be built for every record, with
+        # its LogRecord, only to be dropped by the handler (some 15-20 µs a record).
+        if not emits(SCRAPER_LOGGER, logging.DEBUG):
             return None
         return {
             "level": logging.DEBUG,

@@ -16,6 +16,8 @@ from rfi_news import settings as project_settings
 from rfi_news.coverage import FieldCoverageSpidermon
 from rfi_news.items import new_article
 from rfi_news.logformatter import RecordLogFormatter
+from rfi_news.spiders.archive import REQUEST_ONLY_SPIDER_MIDDLEWARES, ArchiveSpider
+from rfi_news.spiders.rfi import RfiSpider
 from rfi_news.stats import RunStatsCollector
 
 PROJECT = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
@@ -132,3 +134,42 @@ def test_the_scraped_line_is_built_only_when_debug_is_logged(caplog: pytest.LogC
             "msg": "Scraped %(url)s",
             "args": {"url": "https://www.rfi.fr/cn/a"},
         }
+
+
+def test_under_scrapys_logging_the_scraped_line_follows_the_handlers_level() -> None:
+    # Scrapy sets the root logger to NOTSET and gives its one handler LOG_LEVEL: the logger alone would say DEBUG
+    # is on, and every DEBUG record would be built, then dropped by the handler.
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, root.handlers[:]
+    handler = logging.StreamHandler()
+    try:
+        root.handlers[:] = [handler]
+        root.setLevel(logging.NOTSET)
+        item = new_article(url="https://www.rfi.fr/cn/a")
+        handler.setLevel(logging.INFO)
+        assert RecordLogFormatter().scraped(item, None, None) is None
+        handler.setLevel(logging.DEBUG)
+        assert RecordLogFormatter().scraped(item, None, None) is not None
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+
+
+# --- Spider settings chosen from measurement --------------------------------------------------------------
+
+
+def test_the_archive_spider_runs_without_the_request_only_spider_middlewares() -> None:
+    crawler = get_crawler(ArchiveSpider, settings_dict=PROJECT)
+    middlewares = crawler.settings.getdict("SPIDER_MIDDLEWARES")
+    for name in REQUEST_ONLY_SPIDER_MIDDLEWARES:
+        assert middlewares[name] is None
+    assert "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware" not in middlewares  # left as Scrapy has it
+
+
+def test_the_rfi_spider_handles_one_item_at_a_time_and_stays_polite() -> None:
+    settings = get_crawler(RfiSpider, settings_dict=PROJECT).settings
+    assert settings.getint("CONCURRENT_ITEMS") == 1
+    assert settings.getbool("ROBOTSTXT_OBEY") is True
+    assert settings.getbool("AUTOTHROTTLE_ENABLED") is True
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert settings.getfloat("DOWNLOAD_DELAY") == 1.0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
@@ -25,6 +26,13 @@ class CountingPipeline:
         self.stats.inc_value(f"rfi_news/{self.concern}/{key}", value)
 
 
-def origin_of(adapter: ItemAdapter) -> str:
+def fields_of(item: Any) -> MutableMapping[str, Any]:
+    """The item's fields, to read and write: the item itself when it is a mapping (a scrapy ``Item`` or a dict,
+    as every item of the project is), else an ``ItemAdapter`` over it. Over a mapping an ``ItemAdapter`` only adds
+    an object per pipeline and two calls to every read and write (some 20 µs a record over the pipelines)."""
+    return item if isinstance(item, MutableMapping) else ItemAdapter(item)
+
+
+def origin_of(record: Mapping[str, Any]) -> str:
     """Where a record came from, for log lines: the file or URL it was read from, else its URL."""
-    return str(adapter.get("origin") or adapter.get("url") or "<unknown source>")
+    return str(record.get("origin") or record.get("url") or "<unknown source>")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from rfi_news.pipelines.base import CountingPipeline, origin_of
+from rfi_news.pipelines.base import CountingPipeline, fields_of, origin_of
 
 
 class DeduplicationPipeline(CountingPipeline):
@@ -19,12 +18,12 @@ class DeduplicationPipeline(CountingPipeline):
         self.seen_urls: set[bytes] = set()  # digests of the URLs seen, see url_key()
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        url = adapter["url"]
+        record = fields_of(item)
+        url = record["url"]
         key = url_key(url)
         if key in self.seen_urls:
             self.count("dropped")
-            raise DropItem(f"{origin_of(adapter)}: duplicate of an earlier record of {url}", log_level="INFO")
+            raise DropItem(f"{origin_of(record)}: duplicate of an earlier record of {url}", log_level="INFO")
         self.seen_urls.add(key)
         return item
 

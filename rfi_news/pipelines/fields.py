@@ -7,14 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from rfi_news.errors import InvalidInput
 from rfi_news.normalize.text import normalize_text, strip_title_affixes, without_surrogates
 from rfi_news.normalize.times import UnparseableTime, format_utc, to_utc_string
 from rfi_news.normalize.urls import canonical_url, column_of, image_url, language_of, section_of
-from rfi_news.pipelines.base import CountingPipeline, origin_of
+from rfi_news.pipelines.base import CountingPipeline, fields_of, origin_of
 
 logger = logging.getLogger(__name__)
 
@@ -29,21 +28,21 @@ class UrlPipeline(CountingPipeline):
     concern = "url"
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        raw = adapter.get("url")
+        record = fields_of(item)
+        raw = record.get("url")
         if not raw:
             return item
         try:
             url = canonical_url(raw)
         except InvalidInput as exc:
             self.count(f"dropped/{exc.reason}")
-            raise DropItem(f"{origin_of(adapter)}: record dropped ({exc.reason})", log_level="WARNING") from None
+            raise DropItem(f"{origin_of(record)}: record dropped ({exc.reason})", log_level="WARNING") from None
         if url != raw:
             self.count("canonicalized")
-        adapter["url"] = url
-        adapter["section"] = section_of(url)
-        adapter["column"] = column_of(url)
-        adapter["language"] = language_of(url)
+        record["url"] = url
+        record["section"] = section_of(url)
+        record["column"] = column_of(url)
+        record["language"] = language_of(url)
         return item
 
 
@@ -53,14 +52,14 @@ class TitlePipeline(CountingPipeline):
     concern = "title"
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        normalized = normalize_text(adapter.get("title"))
-        title = strip_title_affixes(normalized, adapter.get("column"))
+        record = fields_of(item)
+        normalized = normalize_text(record.get("title"))
+        title = strip_title_affixes(normalized, record.get("column"))
         if title != normalized:
             self.count("affix_removed")
-        if title != adapter.get("title"):
+        if title != record.get("title"):
             self.count("changed")
-        adapter["title"] = title or None
+        record["title"] = title or None
         return item
 
 
@@ -78,21 +77,21 @@ class TimestampsPipeline(CountingPipeline):
         self.clock = clock
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
+        record = fields_of(item)
         for name in self.fields:
-            value = adapter.get(name)
+            value = record.get(name)
             if value is None:
                 continue
             try:
-                adapter[name] = to_utc_string(value)
+                record[name] = to_utc_string(value)
                 self.count(f"converted/{name}")
             except UnparseableTime as exc:
-                logger.warning("%s: %s unreadable, set to null: %s", origin_of(adapter), name, exc)
+                logger.warning("%s: %s unreadable, set to null: %s", origin_of(record), name, exc)
                 self.count(f"unparseable/{name}")
-                adapter[name] = None
-        if isinstance(adapter.get("published_raw"), str):
-            adapter["published_raw"] = without_surrogates(adapter["published_raw"].strip()) or None
-        adapter["crawled_at"] = format_utc(self.clock())
+                record[name] = None
+        if isinstance(record.get("published_raw"), str):
+            record["published_raw"] = without_surrogates(record["published_raw"].strip()) or None
+        record["crawled_at"] = format_utc(self.clock())
         return item
 
 
@@ -103,17 +102,17 @@ class ImagePipeline(CountingPipeline):
     concern = "image"
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        raw = adapter.get("image")
+        record = fields_of(item)
+        raw = record.get("image")
         if raw is None:
             return item
-        image = image_url(raw, adapter.get("url") or "")
+        image = image_url(raw, record.get("url") or "")
         if image is None:
             self.count("unusable")
-            logger.info("%s: image %r unusable, set to null", origin_of(adapter), str(raw)[:200])
+            logger.info("%s: image %r unusable, set to null", origin_of(record), str(raw)[:200])
         elif image != raw:
             self.count("resolved")
-        adapter["image"] = image
+        record["image"] = image
         return item
 
 
@@ -123,12 +122,12 @@ class LeadPipeline(CountingPipeline):
     concern = "lead"
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        raw = adapter.get("lead")
+        record = fields_of(item)
+        raw = record.get("lead")
         lead = normalize_text(raw)
         if raw is not None and not lead:
             self.count("empty")
-        adapter["lead"] = lead or None
+        record["lead"] = lead or None
         return item
 
 
@@ -140,10 +139,10 @@ class ParagraphsPipeline(CountingPipeline):
     concern = "paragraphs"
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        lead = adapter.get("lead")
+        record = fields_of(item)
+        lead = record.get("lead")
         kept: list[str] = []
-        for raw in adapter.get("paragraphs") or []:
+        for raw in record.get("paragraphs") or []:
             text = normalize_text(raw)
             if not text:
                 self.count("dropped/empty")
@@ -153,7 +152,7 @@ class ParagraphsPipeline(CountingPipeline):
                 self.count("dropped/repeated")
             else:
                 kept.append(text)
-        adapter["paragraphs"] = kept
+        record["paragraphs"] = kept
         return item
 
 
@@ -163,15 +162,15 @@ class LabelsPipeline(CountingPipeline):
     concern = "labels"
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
+        record = fields_of(item)
         for name in ("authors", "tags"):
             values: list[str] = []
-            for raw in adapter.get(name) or []:
+            for raw in record.get(name) or []:
                 text = normalize_text(raw)
                 if text and text not in values:
                     values.append(text)
                 else:
                     self.count(f"dropped/{name}")
-            adapter[name] = values
-        adapter["credit"] = normalize_text(adapter.get("credit")) or None
+            record[name] = values
+        record["credit"] = normalize_text(record.get("credit")) or None
         return item

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from rfi_news.pipelines.base import CountingPipeline, origin_of
+from rfi_news.pipelines.base import CountingPipeline, fields_of, origin_of
 from rfi_news.state import CrawlStateBackend, content_hash, crawl_state
 
 
@@ -34,18 +33,18 @@ class IncrementalPipeline(CountingPipeline):
         return cls(crawler.stats, state)
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        known = self.state.article_hash(adapter["url"])
+        record = fields_of(item)
+        known = self.state.article_hash(record["url"])
         if known is None:
             self.count("new")
-        elif known != content_hash(adapter):
+        elif known != content_hash(record):
             self.count("changed")
         else:
             self.count("unchanged")
-            digest = adapter.get("file_digest")
+            digest = record.get("file_digest")
             if digest is not None:
                 # An archive file that reads as an article already published (a state from before file digests,
                 # or bytes changed outside the content): known from now on, committed with the run.
-                self.state.record_file(digest, adapter["url"])
-            raise DropItem(f"{origin_of(adapter)}: already emitted, unchanged", log_level="DEBUG")
+                self.state.record_file(digest, record["url"])
+            raise DropItem(f"{origin_of(record)}: already emitted, unchanged", log_level="DEBUG")
         return item

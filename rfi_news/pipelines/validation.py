@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from rfi_news.pipelines.base import CountingPipeline, origin_of
+from rfi_news.pipelines.base import CountingPipeline, fields_of, origin_of
 
 logger = logging.getLogger(__name__)
 
 
-def rejection_reason(adapter: ItemAdapter) -> str | None:
+def rejection_reason(record: Mapping[str, Any]) -> str | None:
     """Why a normalised record may not be kept (a short stats key), or ``None`` when it may."""
-    if not adapter.get("url"):
+    if not record.get("url"):
         return "no_url"
-    if not adapter.get("language"):
+    if not record.get("language"):
         return "not_a_chinese_edition_url"
-    if not adapter.get("title"):
+    if not record.get("title"):
         return "no_title"
-    if not adapter.get("lead") and not adapter.get("paragraphs"):
+    if not record.get("lead") and not record.get("paragraphs"):
         return "no_text"
-    if not adapter.get("published") and not adapter.get("feed_published"):
+    if not record.get("published") and not record.get("feed_published"):
         return "no_time"
     return None
 
@@ -32,10 +32,10 @@ class ValidationPipeline(CountingPipeline):
     concern = "validation"
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        reason = rejection_reason(adapter)
+        record = fields_of(item)
+        reason = rejection_reason(record)
         if reason is None:
             self.count("kept")
             return item
         self.count(f"dropped/{reason}")
-        raise DropItem(f"{origin_of(adapter)}: record dropped ({reason})", log_level="WARNING")
+        raise DropItem(f"{origin_of(record)}: record dropped ({reason})", log_level="WARNING")

@@ -46,6 +46,14 @@ from rfi_news.spiders.base import article_from_feed_item
 from rfi_news.state import CrawlStateBackend, crawl_state
 
 ARCHIVE_SUFFIXES = (".md", ".txt")
+# Scrapy's spider middlewares that only look at the requests a callback yields: the archive's callbacks yield none,
+# and each of them still wraps every record the callback yields (some 10 µs a record each).
+REQUEST_ONLY_SPIDER_MIDDLEWARES = (
+    "scrapy.spidermiddlewares.referer.RefererMiddleware",
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware",
+    "scrapy.spidermiddlewares.depth.DepthMiddleware",
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware",
+)
 STATE_KEY = "archive_last_file"
 FILES_READ_KEY = "archive_files_read"
 BATCH_URL = "data:,"  # no download: the batch's files are read by the callback
@@ -158,6 +166,11 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         super().update_settings(settings)
         # Local files: no politeness delay to keep (robots.txt is never asked for data: URLs).
         settings.setdict({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}, priority="spider")
+        # Off unless the project's settings name them (see REQUEST_ONLY_SPIDER_MIDDLEWARES).
+        middlewares = dict(settings.getdict("SPIDER_MIDDLEWARES"))
+        for name in REQUEST_ONLY_SPIDER_MIDDLEWARES:
+            middlewares.setdefault(name, None)
+        settings.set("SPIDER_MIDDLEWARES", middlewares, priority="spider")
 
     @property
     def root(self) -> Path:

@@ -164,6 +164,10 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
     """rfi.fr itself: listing pages, sitemaps or RSS, then each article page."""
 
     name = "rfi"
+    # Each article page yields one record: with Scrapy's CONCURRENT_ITEMS (100) the scraper's parallel item
+    # processing cost 30-45 % more CPU per page than one at a time, for the same records
+    # (benchmarks/bench_rfi_crawl.py). Politeness (concurrency per host, delays, AutoThrottle) is not touched.
+    custom_settings = {"CONCURRENT_ITEMS": 1}  # noqa: RUF012 - Scrapy's own class attribute
     arguments = (
         Argument("edition", "cn (simplified) or tw (traditional)", one_of("cn", "tw"), default="cn"),
         Argument("pages", "listing pages read per listing (default: the RFI_PAGES setting, 2)", whole_number),
