@@ -54,6 +54,7 @@ def test_order_is_documented_and_normalisers_come_before_validation() -> None:
         "SchemaValidationPipeline",
         "DeduplicationPipeline",
         "IncrementalPipeline",
+        "ClaimPipeline",
     ]
 
 
