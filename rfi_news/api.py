@@ -6,7 +6,7 @@
     ('中国', '2023-12-30T09:05:00Z')
 
 Each function reads the string with the parser the spider uses, then passes the raw record through the
-project's item pipelines, in ``ITEM_PIPELINES`` order, built from the project's settings: what comes back is,
+project's item pipelines, in ``RFI_RECORD_PIPELINES`` order, built from the project's settings: what comes back is,
 key for key and in OUTPUT.md's order, the line a crawl would write (``tests/test_api.py`` checks that against
 a real crawl). Two things of a crawl are left out because they are about a whole run: the deduplication by
 ``url`` and, with ``RFI_STATE_DIR``, the incremental filter. ``crawled_at`` is the time of the call.
@@ -59,7 +59,8 @@ def _pipelines() -> tuple[Callable[[Any], Any], ...]:
     crawler.stats = MemoryStatsCollector(crawler)
     crawler.stats.open_spider()
     steps = []
-    for path, order in sorted(settings.getdict("ITEM_PIPELINES").items(), key=lambda entry: entry[1] or 0):
+    # The one-concern pipelines themselves (ITEM_PIPELINES holds RecordPipeline, which calls them all).
+    for path, order in sorted(settings.getdict("RFI_RECORD_PIPELINES").items(), key=lambda entry: entry[1] or 0):
         if order is None or path in RUN_PIPELINES:
             continue
         try:
