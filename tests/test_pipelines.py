@@ -198,6 +198,7 @@ def test_record_pipeline_builds_the_listed_pipelines_in_order_leaving_out_the_un
         "LeadPipeline",
         "ParagraphsPipeline",
         "LabelsPipeline",
+        "ImagePipeline",
         "ValidationPipeline",
         "DeduplicationPipeline",
     ]
@@ -231,13 +232,17 @@ def test_record_pipeline_runs_each_concern_and_each_counts() -> None:
     # A later record of the same url stops at the deduplication, the last stage, with its DropItem.
     with pytest.raises(DropItem, match=r"/data/other\.md: duplicate"):
         pipeline.process_item(
-            new_article(url=COLUMN_URL, title="x", paragraphs=["y"], feed_published=1, origin="/data/other.md")
+            new_article(
+                url=COLUMN_URL, title="x", paragraphs=["y"], feed_published=1703927701000, origin="/data/other.md"
+            )
         )
     assert stat(crawler, "rfi_news/dedup/dropped") == 1
     # A record the validation drops goes no further: it never claims its url.
     with pytest.raises(DropItem, match=r"/data/untitled.md: record dropped \(no_title\)"):
         pipeline.process_item(
-            new_article(url=COLUMN_URL + "2", paragraphs=["y"], feed_published=1, origin="/data/untitled.md")
+            new_article(
+                url=COLUMN_URL + "2", paragraphs=["y"], feed_published=1703927701000, origin="/data/untitled.md"
+            )
         )
     assert stat(crawler, "rfi_news/validation/kept") == 2
     assert stat(crawler, "rfi_news/dedup/dropped") == 1
