@@ -326,7 +326,7 @@ def test_a_second_reader_reads_the_files(rfi_capture) -> None:
 
 def test_captures_index_gives_each_records_response(rfi_capture) -> None:
     live, warc_dir = rfi_capture
-    [index_file] = warc_dir.glob("*.captures.jsonl")
+    [index_file] = warc_dir.glob("*.captures-*.jsonl")  # one: the run published its output once, at the end
     lines = [json.loads(line) for line in index_file.read_text(encoding="utf-8").splitlines()]
     assert sorted(line["url"] for line in lines) == sorted(live.urls)
     for line in lines:
@@ -348,11 +348,16 @@ def test_capture_is_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_killed_run_leaves_only_complete_warc_files(site: FixtureServer, tmp_path: Path) -> None:
+    """SIGKILL mid-run: the published WARC files are whole, and every record the run published (in batches of
+    three, Scrapy's checkpoints) has its capture published: in the captures index, and in the WARC files."""
     warc_dir = tmp_path / "warc"
+    output = tmp_path / "output"
     settings = {
         "RFI_ORIGIN": site.origin,
         "RFI_WARC_DIR": str(warc_dir),
         "RFI_WARC_MAX_SIZE": "15000",
+        "FEEDS": json.dumps({f"{output}/out-%(batch_id)d.jsonl": {"format": "jsonlines"}}),
+        "FEED_EXPORT_BATCH_ITEM_COUNT": "3",
         "DOWNLOAD_DELAY": "0.25",
         "CONCURRENT_REQUESTS": "1",
         "LOG_FILE": str(tmp_path / "crawl.log"),
@@ -364,12 +369,21 @@ def test_a_killed_run_leaves_only_complete_warc_files(site: FixtureServer, tmp_p
         stderr=subprocess.DEVNULL,
         env=os.environ.copy(),
     )
+
+    def mid_run() -> bool:
+        """A file being written, after others were published with a batch of records and their index."""
+        return (
+            len(warc_files(warc_dir)) >= 2
+            and any(path.stat().st_size for path in warc_dir.glob(".*.warc.gz.part"))
+            and any(output.glob("out-*.jsonl"))
+            and any(warc_dir.glob("*.captures-*.jsonl"))
+        )
+
     try:
         deadline = time.monotonic() + 60
-        # Killed while a file is being written, after others were published.
-        while not (len(warc_files(warc_dir)) >= 2 and any(path.stat().st_size for path in warc_dir.glob(".*.part"))):
+        while not mid_run():
             assert process.poll() is None, "the crawl ended before the kill"
-            assert time.monotonic() < deadline, "gave up waiting for the crawl to publish two files"
+            assert time.monotonic() < deadline, "gave up waiting for the crawl to publish"
             time.sleep(0.01)
         process.send_signal(signal.SIGKILL)
         assert process.wait(timeout=30) == -signal.SIGKILL
@@ -378,16 +392,28 @@ def test_a_killed_run_leaves_only_complete_warc_files(site: FixtureServer, tmp_p
             process.kill()
             process.wait()
     published = warc_files(warc_dir)
-    assert len(published) >= 2
     for path in published:
         assert warcio("check", str(path)).returncode == 0
         index = warcio_index(path)
         assert [entry["warc-type"] for entry in index] == one_warcinfo_then_pairs(index)
         assert sum(1 for _ in FastWarcIterator(str(path))) == len(index)
-    # What the killed run was writing is only a hidden temporary file; the captures index was never published.
-    leftovers = [path.name for path in warc_dir.iterdir() if path not in published]
+    indexes = sorted(warc_dir.glob("*.captures-*.jsonl"))
+    # What the killed run was writing is only hidden temporary files.
+    leftovers = [path.name for path in warc_dir.iterdir() if path not in published and path not in indexes]
     assert leftovers
     assert all(name.startswith(".") and name.endswith(".part") for name in leftovers), leftovers
+    # Every published record's capture is published: its index line, and the response record it points to.
+    records = [json.loads(line) for path in output.glob("out-*.jsonl") for line in path.read_text("utf-8").splitlines()]
+    assert records
+    lines = {line["url"]: line for path in indexes for line in map(json.loads, path.read_text("utf-8").splitlines())}
+    for record in records:
+        line = lines[record["url"]]
+        data = (warc_dir / line["warc"]).read_bytes()
+        warc_block = zlib.decompressobj(wbits=31).decompress(data[line["offset"] :]).split(b"\r\n\r\n", 1)[0]
+        assert f"RFI-News-Article-URL: {record['url']}" in warc_block.decode().splitlines()
+    # So re-extracting the published files gives back at least the published records.
+    again = reextract(warc_dir, tmp_path / "re")
+    assert set(without_crawl_time(records)) <= set(without_crawl_time(again.records))
 
 
 @pytest.fixture
@@ -460,3 +486,18 @@ def test_a_truncated_file_is_read_up_to_the_damage(page_members, tmp_path: Path)
     assert without_crawl_time(again.records) == records_except(live, lost)
     assert again.stat("rfi_news/warc/damaged/truncated") == 1
     assert f"{path}: damaged WARC record at offset {offset} (truncated)" in again.log
+
+
+def test_a_capture_that_cannot_be_written_is_loud_and_the_crawl_goes_on(server: FixtureServer, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "warc"
+    not_a_folder.write_text("a file where the WARC folder should be", encoding="utf-8")
+    result = run_crawl(
+        "feedx",
+        tmp_path / "run",
+        args={"feed_url": server.url("/feeds/feedx_rfi.xml")},
+        settings={"RFI_WARC_DIR": str(not_a_folder)},
+    )
+    assert result.returncode == 3, result.log  # the ERROR fails the run's health check
+    assert len(result.records) == len(FEED_ITEMS)
+    assert result.stat("rfi_news/warc/write_failed") == 1
+    assert f"WARC capture stopped: cannot write to {not_a_folder}" in result.log

@@ -34,6 +34,7 @@ from scrapy.http import Headers, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 
+from rfi_news.errors import InvalidInput
 from rfi_news.items import ArticleItem, new_article
 from rfi_news.middlewares import ARTICLE_URL_META
 from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url
@@ -210,7 +211,11 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
         assert self.run is not None
         page_record = None
         if isinstance(response, TextResponse):
-            page_record = record_from_page(self, response.text, article_url, origin=origin)
+            try:
+                page_record = record_from_page(self, response.text, article_url, origin=origin)
+            except InvalidInput as exc:
+                self.logger.warning("%s: not an article page (%s)", origin, exc)
+                self.crawler.stats.inc_value(f"rfi_news/page/invalid/{exc.reason}")
         else:
             self.logger.warning("%s: not an HTML page (%s)", origin, response.headers.get("Content-Type"))
             self.crawler.stats.inc_value("rfi_news/page/not_html")
@@ -225,7 +230,12 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
 
     def feed(self, response: Response, origin: str) -> Iterator[ArticleItem]:
         assert self.run is not None
-        document = read_feed(response.body)
+        try:
+            document = read_feed(response.body)
+        except InvalidInput as exc:
+            self.logger.warning("%s: not an RSS document (%s)", origin, exc)
+            self.crawler.stats.inc_value(f"rfi_news/feed/invalid/{exc.reason}")
+            return
         if not document.readable:
             self.logger.warning("%s: not an RSS document (%s)", origin, document.error or "no <rss> root")
             self.crawler.stats.inc_value("rfi_news/feed/unreadable")
@@ -236,15 +246,21 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
             )
             self.crawler.stats.inc_value("rfi_news/feed/broken_xml")
         for number, entry in enumerate(document.entries, start=1):
-            item = article_from_feed_item(
-                self,
-                link=entry.link,
-                title=entry.title,
-                description=entry.description or "",
-                feed_published=entry.pub_date,
-                source="feedx",
-                origin=f"{origin} item {number} ({entry.link})",
-            )
+            item_origin = f"{origin} item {number} ({entry.link})"
+            try:
+                item = article_from_feed_item(
+                    self,
+                    link=entry.link,
+                    title=entry.title,
+                    description=entry.description or "",
+                    feed_published=entry.pub_date,
+                    source="feedx",
+                    origin=item_origin,
+                )
+            except InvalidInput as exc:  # that item only
+                self.logger.warning("%s: not a feed item (%s)", item_origin, exc)
+                self.crawler.stats.inc_value(f"rfi_news/item/invalid/{exc.reason}")
+                continue
             link = (entry.link or "").strip()
             if not (self.run.follow and link and is_rfi_url(link) and is_article_url(link)):
                 yield item
