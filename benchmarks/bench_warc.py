@@ -4,18 +4,19 @@ One invocation measures, interleaved round by round on the same machine:
 
 1. ``scrapy crawl rfi -a sitemap=news`` of a local site of N article pages, capture off and capture on
    (``RFI_WARC_DIR``): crawl time, process CPU, bytes written (JSON Lines; WARC files). Two corpora:
-   ``site``, copies of the 12 reconstructed article pages of tests/fixtures/site (6-10 KiB each: the article
+   ``site``, copies of the 13 reconstructed article pages of tests/fixtures/site (6-10 KiB each: the article
    markup only), and ``real``, copies of the two real saved rfi.fr article pages of tests/fixtures/rfi (249 and
    544 KiB: every script, style and menu of the real page), which gives the realistic disk cost.
 2. ``scrapy crawl warc`` over the ``site`` capture vs ``scrapy crawl archive`` over the archive items those
    pages were built from (tests/fixtures/site/build_site.py's table), copied as often: the same articles, as
-   pages from a WARC and as feed items from files. Records per second and the ratio.
+   pages from a WARC and as feed items from files. Records per second and the ratio; also against the live crawl
+   of those pages, and the cost of reading the WARC files alone (in this process).
 
 Every crawl is a fresh child process (``--cpu`` pins it to one CPU); the local site is served by the tests'
 fixture server (tests/fixture_server.py) in a thread of this process, the same for both modes. The best round
 of each figure is kept (least disturbed by the other users of the machine).
 
-    python benchmarks/bench_warc.py                       # 1,200 articles per corpus, 2 rounds
+    python benchmarks/bench_warc.py                       # 1,300 articles per corpus, 2 rounds
     python benchmarks/bench_warc.py --copies 50 --rounds 3 --cpu 1
 """
 
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -36,6 +38,7 @@ from urllib.parse import quote
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from rfi_news.warc.reading import read_warc  # noqa: E402
 from tests.fixture_server import FixtureServer  # noqa: E402
 from tests.fixtures.site.build_site import ARTICLES  # noqa: E402
 
@@ -153,7 +156,7 @@ def best(runs: list[Run]) -> Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--copies", type=int, default=100, help="copies of each site page (12 pages)")
+    parser.add_argument("--copies", type=int, default=100, help="copies of each site page (13 pages)")
     parser.add_argument("--real-copies", type=int, default=None, help="copies of each real page (2 pages)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cpu", type=int, default=None, help="pin each crawl to this CPU")
@@ -171,6 +174,7 @@ def main() -> None:
             name: FixtureServer(work / name, default_type="text/html; charset=utf-8").start() for name in corpora
         }
         results: dict[str, list[Run]] = {}
+        reading: list[tuple[int, float]] = []
         try:
             for round_number in range(options.rounds):
                 for name in corpora:
@@ -192,6 +196,7 @@ def main() -> None:
                 results.setdefault("warc", []).append(
                     crawl("warc", work / "warc", {"path": str(work / "site-capture")}, {}, options.cpu)
                 )
+                reading.append(read_seconds(work / "site-capture"))
                 results.setdefault("archive", []).append(
                     crawl("archive", work / "archive-run", {"path": str(work / "archive")}, {}, options.cpu)
                 )
@@ -199,10 +204,20 @@ def main() -> None:
         finally:
             for server in servers.values():
                 server.stop()
-    report(corpora, results)
+    report(corpora, results, min(reading, key=lambda sample: sample[1]))
 
 
-def report(corpora: dict[str, int], results: dict[str, list[Run]]) -> None:
+def read_seconds(folder: Path) -> tuple[int, float]:
+    """Reading the capture alone (every record, digests checked), in this process: (records, CPU seconds)."""
+    started = time.process_time()
+    records = 0
+    for path in sorted(folder.glob("*.warc.gz")):
+        for _record in read_warc(path, lambda offset, reason, detail: None):
+            records += 1
+    return records, time.process_time() - started
+
+
+def report(corpora: dict[str, int], results: dict[str, list[Run]], reading: tuple[int, float]) -> None:
     print("| corpus | articles | capture | records | crawl s | process CPU s | JSONL bytes | WARC bytes | WARC files |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, articles in corpora.items():
@@ -232,6 +247,18 @@ def report(corpora: dict[str, int], results: dict[str, list[Run]]) -> None:
     print(
         f"re-extraction: warc {warc.records_per_second:.0f} records/s, archive {archive.records_per_second:.0f}"
         f" records/s on the same {warc.records} articles: warc/archive {warc.records_per_second / archive.records_per_second:.2f}x"
+    )
+    live = best(results["site/off"])
+    print(
+        f"re-extraction vs the live crawl of the same pages (rfi, capture off, local server):"
+        f" {warc.records_per_second:.0f} vs {live.records_per_second:.0f} records/s,"
+        f" {warc.records_per_second / live.records_per_second:.2f}x"
+    )
+    records, seconds = reading
+    print(
+        f"reading the WARC files alone (zlib + warcio, digests checked): {seconds / records * 1e6:.0f} µs CPU per WARC"
+        f" record ({records} records), {seconds / warc.records * 1e6:.0f} µs per article;"
+        f" warc's process CPU per article {warc.cpu_seconds / warc.records * 1e6:.0f} µs"
     )
 
 

@@ -200,6 +200,16 @@ def test_a_single_file_can_be_reextracted(feed_capture, tmp_path: Path) -> None:
     assert without_crawl_time(again.records) == without_crawl_time(live.records)
 
 
+def test_an_uncompressed_warc_is_read_too(feed_capture, tmp_path: Path) -> None:
+    live, warc_dir = feed_capture
+    [compressed] = warc_files(warc_dir)
+    plain = tmp_path / "warc" / compressed.name.removesuffix(".gz")
+    plain.parent.mkdir()
+    plain.write_bytes(gzip.decompress(compressed.read_bytes()))  # every member, one after the other
+    again = reextract(plain.parent, tmp_path / "re")
+    assert without_crawl_time(again.records) == without_crawl_time(live.records)
+
+
 def test_reextraction_sends_no_request(
     rfi_capture, site_server: FixtureServer, fixture_server: FixtureServer, tmp_path: Path
 ) -> None:
