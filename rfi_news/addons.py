@@ -25,6 +25,13 @@ class DefaultOutput:
     """
 
     def update_settings(self, settings: BaseSettings) -> None:
+        if redis_url_of(settings):
+            # The Redis state has no publication journal: it records a worker's articles as emitted when the worker
+            # ends. A part published at a checkpoint by a worker killed later would then be emitted again by the
+            # next run, so in this mode a worker publishes once, when it ends (a killed worker's articles are
+            # redone by another worker or the next run). Priority "spider": a -s on the command line still wins.
+            settings.set("RFI_CHECKPOINT_ITEMS", 0, priority="spider")
+            settings.set("RFI_CHECKPOINT_SECONDS", 0, priority="spider")
         if settings.getdict("FEEDS") or not settings.getbool("RFI_DEFAULT_OUTPUT", True):
             return
         directory = settings.get(OUTPUT_DIR_SETTING) or os.environ.get(OUTPUT_DIR_SETTING) or "output"

@@ -439,3 +439,31 @@ def test_archive_shards_split_the_files_once(archive_crawl: CrawlResult, tmp_pat
     assert sum(result.stat("rfi_news/archive/files") for result in shards) == archive_crawl.stat(
         "rfi_news/archive/files"
     )
+
+
+def test_workers_publish_once_when_they_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Redis state records a worker's articles at its end only: a checkpoint part published before a later kill
+    # would be emitted again, so the distributed mode turns checkpoints off (a command-line -s still wins).
+    from scrapy.settings import Settings
+
+    from rfi_news import settings as project_settings
+    from rfi_news.addons import DefaultOutput
+
+    monkeypatch.delenv("RFI_REDIS_URL", raising=False)
+    single = Settings()
+    single.setmodule(project_settings, priority="project")
+    DefaultOutput().update_settings(single)
+    assert (single.getint("RFI_CHECKPOINT_ITEMS"), single.getint("RFI_CHECKPOINT_SECONDS")) == (500, 300)
+
+    distributed = Settings()
+    distributed.setmodule(project_settings, priority="project")
+    distributed.set("RFI_REDIS_URL", "redis://127.0.0.1:1/0", priority="cmdline")
+    DefaultOutput().update_settings(distributed)
+    assert (distributed.getint("RFI_CHECKPOINT_ITEMS"), distributed.getint("RFI_CHECKPOINT_SECONDS")) == (0, 0)
+
+    chosen = Settings()
+    chosen.setmodule(project_settings, priority="project")
+    chosen.set("RFI_REDIS_URL", "redis://127.0.0.1:1/0", priority="cmdline")
+    chosen.set("RFI_CHECKPOINT_ITEMS", 100, priority="cmdline")
+    DefaultOutput().update_settings(chosen)
+    assert chosen.getint("RFI_CHECKPOINT_ITEMS") == 100
