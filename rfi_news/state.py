@@ -200,6 +200,7 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_FILE_UPSERT = "INSERT OR REPLACE INTO archive_files (digest, url) VALUES (?, ?)"
 _ARTICLE_UPSERT = (
     "INSERT INTO articles (url, content_hash, updated, first_emitted, last_emitted) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT(url) DO UPDATE SET content_hash = excluded.content_hash, updated = excluded.updated,"
@@ -229,6 +230,8 @@ class CrawlState:
         self.lock_path = directory / f"{spider_name}.lock"
         self.committed = False
         self._run_articles: dict[str, EmittedArticle] = {}
+        # Archive files read into this run's records, by the record's url: written with the article's publication.
+        self._run_files: dict[str, set[bytes]] = {}
         self._run_feeds: dict[str, FeedValidators] = {}
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -361,9 +364,13 @@ class CrawlState:
         return self.db.execute("SELECT 1 FROM archive_files WHERE digest = ?", (digest,)).fetchone() is not None
 
     def record_file(self, digest: bytes, url: str) -> None:
-        """Note an archive file whose record is emitted (or was, unchanged): committed with the run, like the
-        article, so a file counts as done only once its record is published."""
-        self.db.execute("INSERT OR REPLACE INTO archive_files (digest, url) VALUES (?, ?)", (digest, url))
+        """Note an archive file whose record is emitted (or was, unchanged): kept in memory and written with the
+        article's publication (or at the latest by :meth:`commit`), so a file counts as done only once its record
+        is published."""
+        self._run_files.setdefault(url, set()).add(digest)
+
+    def _file_rows(self, urls: Any) -> list[tuple[bytes, str]]:
+        return [(digest, url) for url in urls for digest in self._run_files.pop(url, ())]
 
     # --- feeds ---
     def feed_validators(self, url: str) -> FeedValidators | None:
@@ -401,7 +408,10 @@ class CrawlState:
                 ("UPDATE publications SET status = ?, published = ? WHERE id = ?", (PUBLISHED, now, publication.id)),
                 ("DELETE FROM publication_articles WHERE publication = ?", (publication.id,)),
             ],
-            [(_ARTICLE_UPSERT, [(a.url, a.content_hash, a.updated, now, now) for a in publication.articles])],
+            [
+                (_ARTICLE_UPSERT, [(a.url, a.content_hash, a.updated, now, now) for a in publication.articles]),
+                (_FILE_UPSERT, self._file_rows(a.url for a in publication.articles)),
+            ],
         )
 
     def drop_publication(self, publication: Publication) -> None:
@@ -436,6 +446,7 @@ class CrawlState:
             [],
             [
                 (_ARTICLE_UPSERT, [(a.url, a.content_hash, a.updated, now, now) for a in self._run_articles.values()]),
+                (_FILE_UPSERT, self._file_rows(list(self._run_files))),
                 (
                     "INSERT OR REPLACE INTO feeds (url, etag, last_modified) VALUES (?, ?, ?)",
                     [(url, v.etag, v.last_modified) for url, v in self._run_feeds.items()],
