@@ -207,3 +207,9 @@ def test_what_is_no_listing_raises_invalid_input(html: object, url: object, reas
         parse_listing(html, url)  # type: ignore[arg-type]
     assert raised.value.reason == reason
     assert str(raised.value).startswith(f"{reason.replace('_', ' ')}: ")
+
+
+def test_a_listing_that_starts_like_json_is_read_as_html() -> None:
+    # parsel reads text starting with "[" as JSON unless told it is HTML: 10^5 brackets were a RecursionError.
+    listing = parse_listing("[" * 100_000, "https://www.rfi.fr/cn/")
+    assert (listing.articles, listing.pages) == ([], [])

@@ -184,7 +184,7 @@ def parse_listing(html: str | bytes, url: str) -> Listing:
 
 
 def _parse_listing(text: str, url: str) -> Listing:
-    page = Selector(text=text)
+    page = Selector(text=text, type="html")  # never JSON, whatever the text starts with
     listing = Listing()
     seen: set[str] = set()
 
