@@ -164,7 +164,12 @@ def redis_status(redis_server: RedisServer, *options: str) -> subprocess.Complet
 def test_three_workers_emit_each_article_once_and_fetch_each_page_once(
     site: FixtureServer, articles: list[MonthArticle], redis_server: RedisServer, tmp_path: Path
 ) -> None:
-    workers = [start_worker(tmp_path / f"w{number}", redis_server, site.origin) for number in range(3)]
+    # A short delay per request, so the 240 pages outlast the later workers' start-up (on a quiet machine the first
+    # worker alone could drain the queue before the others join, and the sharing would go unseen).
+    workers = [
+        start_worker(tmp_path / f"w{number}", redis_server, site.origin, settings={"DOWNLOAD_DELAY": "0.05"})
+        for number in range(3)
+    ]
     finished(workers)
 
     urls = Counter(record["url"] for worker in workers for record in worker.records)
