@@ -62,7 +62,7 @@ def raw_items() -> list[Any]:
             feed_published=entry.epoch_ms,
             source="archive",
         )
-        items.append(new_article(**record, origin=str(path)))
+        items.append(new_article(**record, provenance=str(path)))
     return items
 
 

@@ -71,8 +71,8 @@ def _pipelines() -> tuple[Callable[[Any], Any], ...]:
     return tuple(steps)
 
 
-def _normalised(raw: dict[str, Any], origin: str) -> dict[str, Any]:
-    item: Any = new_article(**raw, origin=origin)
+def _normalised(raw: dict[str, Any], provenance: str) -> dict[str, Any]:
+    item: Any = new_article(**raw, provenance=provenance)
     try:
         for process_item in _pipelines():
             item = process_item(item)
@@ -89,10 +89,10 @@ def feed_record(
     raw, _problems = feed_item_record(
         link=link, title=title, description=description, feed_published=feed_published, source=source
     )
-    return _normalised(raw, origin=link)
+    return _normalised(raw, provenance=link)
 
 
-def archive_record(text: str, *, origin: str = "<string>") -> dict[str, Any]:
+def archive_record(text: str, *, provenance: str = "<string>") -> dict[str, Any]:
     """The record of one archive item (the text of a ``*.md`` file of the archive spider)."""
     try:
         entry = parse_archive_entry(text)
@@ -105,7 +105,7 @@ def archive_record(text: str, *, origin: str = "<string>") -> dict[str, Any]:
         feed_published=entry.epoch_ms,
         source="archive",
     )
-    return _normalised(raw, origin=origin)
+    return _normalised(raw, provenance=provenance)
 
 
 def page_record(html: str, url: str) -> dict[str, Any]:
@@ -113,4 +113,4 @@ def page_record(html: str, url: str) -> dict[str, Any]:
     article_url = canonical_url(url)
     raw = dict(parse_page(html, article_url).record)
     raw["url"] = article_url
-    return _normalised(raw, origin=url)
+    return _normalised(raw, provenance=url)

@@ -32,7 +32,7 @@ LIST_FIELDS = frozenset({"paragraphs", "authors", "tags"})
 # Never exported: where the record was read from (a file path or a URL), for log lines; and the archive file's
 # digest (archive spider, crawl state on), recorded with the article once it is emitted, so the next run knows the
 # file without reading it.
-BOOKKEEPING_FIELDS = ("origin", "file_digest")
+BOOKKEEPING_FIELDS = ("provenance", "file_digest")
 
 
 class ArticleItem(scrapy.Item):

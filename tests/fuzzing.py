@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from rfi_news.errors import InvalidInput
 from rfi_news.items import RECORD_FIELDS
+from rfi_news.merge import merge_feed_and_page
 from rfi_news.middlewares import retry_after_seconds
 from rfi_news.normalize.text import is_punctuation_only, normalize_text, repair_mojibake, strip_title_affixes
 from rfi_news.normalize.times import from_epoch_ms, from_paris_date_line, parse_timestamp, to_utc_string
@@ -47,7 +48,6 @@ from rfi_news.parsers.archive import parse_archive_entry
 from rfi_news.parsers.body import parse_fragment, read_body
 from rfi_news.parsers.item import feed_item_record, read_item_html
 from rfi_news.parsers.listing import parse_listing
-from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.page import parse_page
 from rfi_news.parsers.rss import read_feed
 from rfi_news.parsers.sitemap import read_sitemap
@@ -364,10 +364,12 @@ class Record(Spec):
     values: Spec
 
     def strategy(self) -> st.SearchStrategy[Any]:
-        return st.dictionaries(st.sampled_from([*RECORD_FIELDS, "origin", "x"]), self.values.strategy(), max_size=12)
+        return st.dictionaries(
+            st.sampled_from([*RECORD_FIELDS, "provenance", "x"]), self.values.strategy(), max_size=12
+        )
 
     def draw(self, rng: random.Random) -> Any:
-        keys = rng.sample([*RECORD_FIELDS, "origin", "x"], rng.randint(0, 12))
+        keys = rng.sample([*RECORD_FIELDS, "provenance", "x"], rng.randint(0, 12))
         return {key: self.values.draw(rng) for key in keys}
 
 

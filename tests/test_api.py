@@ -23,7 +23,7 @@ def test_archive_record_is_the_line_the_crawl_writes(archive_crawl: CrawlResult)
     # The crawl reads the files in sorted order and keeps the first record of each url.
     by_url: dict[str, dict[str, Any]] = {}
     for path in sorted(ARCHIVE_DIR.glob("*.md")):
-        record = archive_record(path.read_text(encoding="utf-8"), origin=str(path))
+        record = archive_record(path.read_text(encoding="utf-8"), provenance=str(path))
         by_url.setdefault(record["url"], record)
     assert len(archive_crawl.records) == 48
     for line in archive_crawl.records:

@@ -22,7 +22,7 @@ CJK_SPACE_CJK_RE = re.compile(f"({CJK}) ({CJK})")
 BOILERPLATE = ("分享 :", "获取更多RSS", "feedx.", "whatsapp:", "data:image")
 
 
-def records_by_origin(crawl: CrawlResult) -> dict[str, dict[str, Any]]:
+def records_by_file(crawl: CrawlResult) -> dict[str, dict[str, Any]]:
     """Each record keyed by the archive file it came from (found through its link line)."""
     by_url = {record["url"]: record for record in crawl.records}
     records = {}
@@ -49,12 +49,12 @@ def test_enough_hand_checked_records() -> None:
 @pytest.mark.parametrize("expected_path", EXPECTED_FILES, ids=lambda path: path.stem)
 def test_record_field_matches_hand_checked_value(archive_crawl: CrawlResult, expected_path: Path, field: str) -> None:
     expected = load_expected(expected_path)
-    record = records_by_origin(archive_crawl)[expected_path.stem]
+    record = records_by_file(archive_crawl)[expected_path.stem]
     assert record[field] == expected[field]
 
 
 def test_seed_item_as_output_md_describes_it(archive_crawl: CrawlResult) -> None:
-    seed = records_by_origin(archive_crawl)["seed_rfi_20231230"]
+    seed = records_by_file(archive_crawl)["seed_rfi_20231230"]
     assert seed["title"] == "日本加强与中俄博弈 推进明年举行日本与中亚五国首脑峰会"
     assert seed["section"] == "中国"
     assert seed["published"] == "2023-12-30T09:05:00Z"
@@ -87,7 +87,7 @@ def test_every_record_is_valid_against_the_schema(archive_crawl: CrawlResult, sc
 
 @pytest.mark.parametrize("stem", [path.stem for path in ARCHIVE_FILES])
 def test_invariants(archive_crawl: CrawlResult, stem: str) -> None:
-    record = records_by_origin(archive_crawl)[stem]
+    record = records_by_file(archive_crawl)[stem]
     source_text = (ARCHIVE_DIR / f"{stem}.md").read_text(encoding="utf-8")
     texts = [record["title"], record["lead"] or "", record["credit"] or "", *record["paragraphs"], *record["authors"]]
     for text in texts:

@@ -34,7 +34,7 @@ def test_the_same_bytes_as_scrapys_exporter() -> None:
             title='日本加强与中俄博弈 "引号"',
             paragraphs=["中亚五国。", "第二段\n"],
             feed_published="2023-12-30T09:15:01Z",
-            origin="/data/x.md",
+            provenance="/data/x.md",
             file_digest=b"\x00\x01",
         ),
         {"url": "https://www.rfi.fr/cn/y", "extra": 1, "title": None},
@@ -48,7 +48,7 @@ def test_the_same_bytes_as_scrapys_exporter() -> None:
     assert first.startswith(
         '{"url": "https://www.rfi.fr/cn/中国/20231230-x", "title": "日本加强与中俄博弈 \\"引号\\"", '
     )
-    assert '"origin"' not in first
+    assert '"provenance"' not in first
     assert '"file_digest"' not in first
     assert second == '{"url": "https://www.rfi.fr/cn/y", "title": null}'
     assert third == '{"url": "https://www.rfi.fr/cn/z", "title": "ABC"}'  # a field's serializer still applies

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from rfi_news.errors import InvalidInput
+from rfi_news.merge import merge_feed_and_page
 from rfi_news.middlewares import retry_after_seconds
 from rfi_news.normalize.text import normalize_text
 from rfi_news.normalize.times import UnparseableTime, from_epoch_ms, to_utc_string
@@ -17,7 +18,6 @@ from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
 from rfi_news.parsers.body import MAX_DEPTH, parse_fragment, read_body
 from rfi_news.parsers.item import feed_item_record, read_item_html
 from rfi_news.parsers.listing import parse_listing
-from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
 from rfi_news.parsers.sitemap import read_sitemap
 from tests.conftest import ARCHIVE_DIR

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from rfi_news.merge import merge_feed_and_page
 from rfi_news.middlewares import retry_after_seconds
-from rfi_news.parsers.merge import merge_feed_and_page
 
 FEED = {
     "url": "https://www.rfi.fr/cn/x/20240415-y",
@@ -21,7 +21,7 @@ FEED = {
     "image": "https://s.rfi.fr/feed.jpg",
     "credit": None,
     "source": "feedx",
-    "origin": "feed item 1",
+    "provenance": "feed item 1",
 }
 PAGE = {
     "url": "https://www.rfi.fr/cn/x/20240415-y",
@@ -58,7 +58,7 @@ def test_page_text_wins_whole_and_fields_fall_back_to_the_feed():
     assert merged["authors"] == ["Feed Author"]
     assert merged["image"] == "https://s.rfi.fr/feed.jpg"
     assert merged["feed_published"] == "Mon, 15 Apr 2024 17:15:00 GMT"
-    assert merged["origin"] == "feed item 1"
+    assert merged["provenance"] == "feed item 1"
 
 
 def test_page_without_body_keeps_the_feed_text_but_takes_its_other_fields():

@@ -258,16 +258,16 @@ def valid_article(**changes: Any) -> Any:
         "language": "zh-Hans",
         "source": "archive",
         "crawled_at": "2026-01-01T00:00:00Z",
-        "origin": "tests/fixtures/archive/seed_rfi_20231230.md",
+        "provenance": "tests/fixtures/archive/seed_rfi_20231230.md",
     }
     return new_article(**{**values, **changes})
 
 
-def test_schema_validation_sees_the_exported_record_not_the_internal_origin() -> None:
+def test_schema_validation_sees_the_exported_record_not_the_internal_provenance() -> None:
     pipeline = schema_pipeline()
     item = valid_article()
     assert pipeline.process_item(item) is item
-    assert ItemAdapter(item)["origin"] == "tests/fixtures/archive/seed_rfi_20231230.md"
+    assert ItemAdapter(item)["provenance"] == "tests/fixtures/archive/seed_rfi_20231230.md"
     assert pipeline.stats.stats.get_value("spidermon/validation/items") == 1
     assert pipeline.stats.stats.get_value("spidermon/validation/items/errors") is None
 

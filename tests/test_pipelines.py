@@ -90,7 +90,7 @@ def test_timestamps_pipeline(crawler) -> None:
 
 
 def test_unreadable_time_is_nulled_and_counted(crawler, caplog) -> None:
-    item = new_article(published="sometime", origin="/data/x.md")
+    item = new_article(published="sometime", provenance="/data/x.md")
     TimestampsPipeline.from_crawler(crawler).process_item(item)
     assert item["published"] is None
     assert stat(crawler, "rfi_news/timestamps/unparseable/published") == 1
@@ -138,7 +138,7 @@ def complete_record(**changes: object):
         paragraphs=["正文"],
         published="2023-12-30T09:05:00Z",
         feed_published="2023-12-30T09:15:01Z",
-        origin="/data/item.md",
+        provenance="/data/item.md",
     )
     item.update(changes)
     return item
@@ -217,7 +217,7 @@ def test_record_pipeline_runs_each_concern_and_each_counts() -> None:
         paragraphs=["导语", "正文"],
         feed_published=1703927701000,
         authors=["安东尼", "安东尼"],
-        origin="/data/item.md",
+        provenance="/data/item.md",
     )
     assert pipeline.process_item(item) is item
     assert item["column"] == "国际纵横"  # the url's, before the title needed it
@@ -233,7 +233,7 @@ def test_record_pipeline_runs_each_concern_and_each_counts() -> None:
     with pytest.raises(DropItem, match=r"/data/other\.md: duplicate"):
         pipeline.process_item(
             new_article(
-                url=COLUMN_URL, title="x", paragraphs=["y"], feed_published=1703927701000, origin="/data/other.md"
+                url=COLUMN_URL, title="x", paragraphs=["y"], feed_published=1703927701000, provenance="/data/other.md"
             )
         )
     assert stat(crawler, "rfi_news/dedup/dropped") == 1
@@ -241,7 +241,7 @@ def test_record_pipeline_runs_each_concern_and_each_counts() -> None:
     with pytest.raises(DropItem, match=r"/data/untitled.md: record dropped \(no_title\)"):
         pipeline.process_item(
             new_article(
-                url=COLUMN_URL + "2", paragraphs=["y"], feed_published=1703927701000, origin="/data/untitled.md"
+                url=COLUMN_URL + "2", paragraphs=["y"], feed_published=1703927701000, provenance="/data/untitled.md"
             )
         )
     assert stat(crawler, "rfi_news/validation/kept") == 2

@@ -68,10 +68,12 @@ def records() -> list[Any]:
     """Records with every kind of value Spidermon's skip rules tell apart."""
     return [
         new_article(
-            url="https://www.rfi.fr/cn/a", title="标题", paragraphs=["一", "二"], tags=[], lead="", origin="/a"
+            url="https://www.rfi.fr/cn/a", title="标题", paragraphs=["一", "二"], tags=[], lead="", provenance="/a"
         ),
-        new_article(url="https://www.rfi.fr/cn/b", title="N/A", authors=["-"], credit="-", image=None, origin="/b"),
-        new_article(url="https://www.rfi.fr/cn/c", title="0", feed_published=0, published=False, lead="x", origin="/c"),
+        new_article(url="https://www.rfi.fr/cn/b", title="N/A", authors=["-"], credit="-", image=None, provenance="/b"),
+        new_article(
+            url="https://www.rfi.fr/cn/c", title="0", feed_published=0, published=False, lead="x", provenance="/c"
+        ),
         {"url": "https://www.rfi.fr/cn/d", "title": None, "count": 0, "nested": {}, "flag": False, "empty": ""},
     ]
 

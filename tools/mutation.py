@@ -1,4 +1,4 @@
-"""Mutation testing of the pure layers (``rfi_news/normalize/`` and ``rfi_news/parsers/``) with mutmut.
+"""Mutation testing of the pure layers (``rfi_news/normalize/``, ``rfi_news/parsers/``, ``merge.py``) with mutmut.
 
 Not run by CI (it takes minutes per module on one core). Each run works in a scratch copy of the project, so the
 working tree is never touched, and runs the fast unit tests only (no crawl subprocess, which would not see the
@@ -39,11 +39,17 @@ UNIT_TESTS = (
     "tests/test_item_records.py",
     "tests/test_items.py",
 )
+# The pure layers: every module of normalize/ and parsers/, and the feed + page merge rule.
 MODULES = sorted(
-    str(path.relative_to(PROJECT_ROOT))
-    for folder in ("rfi_news/normalize", "rfi_news/parsers")
-    for path in (PROJECT_ROOT / folder).glob("*.py")
-    if path.name != "__init__.py"
+    [
+        *(
+            str(path.relative_to(PROJECT_ROOT))
+            for folder in ("rfi_news/normalize", "rfi_news/parsers")
+            for path in (PROJECT_ROOT / folder).glob("*.py")
+            if path.name != "__init__.py"
+        ),
+        "rfi_news/merge.py",
+    ]
 )
 
 
@@ -97,8 +103,8 @@ def run_module(module: str, survivors: bool) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", help="files under rfi_news/normalize or rfi_news/parsers")
-    parser.add_argument("--all", action="store_true", help="every module of normalize/ and parsers/")
+    parser.add_argument("modules", nargs="*", help="files under normalize/ or parsers/, or rfi_news/merge.py")
+    parser.add_argument("--all", action="store_true", help="every module of normalize/ and parsers/, and merge.py")
     parser.add_argument("--survivors", action="store_true", help="print the diff of every surviving mutant")
     args = parser.parse_args()
     modules = MODULES if args.all else args.modules

@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from rfi_news.distributed.state import ALREADY_EMITTED, CLAIMED, RedisCrawlState
-from rfi_news.pipelines.base import CountingPipeline, origin_of
+from rfi_news.pipelines.base import CountingPipeline, provenance_of
 from rfi_news.state import content_hash, crawl_state
 
 
@@ -44,6 +44,6 @@ class ClaimPipeline(CountingPipeline):
             return item
         if outcome == ALREADY_EMITTED:
             self.count("unchanged")
-            raise DropItem(f"{origin_of(adapter)}: published by another worker meanwhile", log_level="DEBUG")
+            raise DropItem(f"{provenance_of(adapter)}: published by another worker meanwhile", log_level="DEBUG")
         self.count("claimed_elsewhere")
-        raise DropItem(f"{origin_of(adapter)}: another worker is emitting it", log_level="INFO")
+        raise DropItem(f"{provenance_of(adapter)}: another worker is emitting it", log_level="INFO")

@@ -33,6 +33,6 @@ def fields_of(item: Any) -> MutableMapping[str, Any]:
     return item if isinstance(item, MutableMapping) else ItemAdapter(item)
 
 
-def origin_of(record: Mapping[str, Any]) -> str:
+def provenance_of(record: Mapping[str, Any]) -> str:
     """Where a record came from, for log lines: the file or URL it was read from, else its URL."""
-    return str(record.get("origin") or record.get("url") or "<unknown source>")
+    return str(record.get("provenance") or record.get("url") or "<unknown source>")

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from rfi_news.pipelines.base import CountingPipeline, fields_of, origin_of
+from rfi_news.pipelines.base import CountingPipeline, fields_of, provenance_of
 
 
 class DeduplicationPipeline(CountingPipeline):
@@ -23,7 +23,7 @@ class DeduplicationPipeline(CountingPipeline):
         key = url_key(url)
         if key in self.seen_urls:
             self.count("dropped")
-            raise DropItem(f"{origin_of(record)}: duplicate of an earlier record of {url}", log_level="INFO")
+            raise DropItem(f"{provenance_of(record)}: duplicate of an earlier record of {url}", log_level="INFO")
         self.seen_urls.add(key)
         return item
 

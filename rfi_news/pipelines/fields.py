@@ -13,7 +13,7 @@ from rfi_news.errors import InvalidInput
 from rfi_news.normalize.text import normalize_text, strip_title_affixes, without_surrogates
 from rfi_news.normalize.times import UnparseableTime, format_utc, to_utc_string
 from rfi_news.normalize.urls import canonical_url, column_of, image_url, language_of, section_of
-from rfi_news.pipelines.base import CountingPipeline, fields_of, origin_of
+from rfi_news.pipelines.base import CountingPipeline, fields_of, provenance_of
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class UrlPipeline(CountingPipeline):
             url = canonical_url(raw)
         except InvalidInput as exc:
             self.count(f"dropped/{exc.reason}")
-            raise DropItem(f"{origin_of(record)}: record dropped ({exc.reason})", log_level="WARNING") from None
+            raise DropItem(f"{provenance_of(record)}: record dropped ({exc.reason})", log_level="WARNING") from None
         if url != raw:
             self.count("canonicalized")
         record["url"] = url
@@ -86,7 +86,7 @@ class TimestampsPipeline(CountingPipeline):
                 record[name] = to_utc_string(value)
                 self.count(f"converted/{name}")
             except UnparseableTime as exc:
-                logger.warning("%s: %s unreadable, set to null: %s", origin_of(record), name, exc)
+                logger.warning("%s: %s unreadable, set to null: %s", provenance_of(record), name, exc)
                 self.count(f"unparseable/{name}")
                 record[name] = None
         if isinstance(record.get("published_raw"), str):
@@ -109,7 +109,7 @@ class ImagePipeline(CountingPipeline):
         image = image_url(raw, record.get("url") or "")
         if image is None:
             self.count("unusable")
-            logger.info("%s: image %r unusable, set to null", origin_of(record), str(raw)[:200])
+            logger.info("%s: image %r unusable, set to null", provenance_of(record), str(raw)[:200])
         elif image != raw:
             self.count("resolved")
         record["image"] = image

@@ -7,7 +7,7 @@ counts go through Spidermon's :class:`~spidermon.contrib.scrapy.stats.Validation
 error message is Spidermon's own.
 
 Spidermon's ``ItemValidationPipeline`` is not used as such because of what it validates and what that costs: it
-validates ``ItemAdapter(item).asdict()``, every field of the item, including the internal ``origin`` and
+validates ``ItemAdapter(item).asdict()``, every field of the item, including the internal ``provenance`` and
 ``file_digest`` (never exported, not in the schema, whose ``additionalProperties`` is false), and that
 ``asdict()`` walks every paragraph through itemadapter's item-type checks, 60-110 µs a record, a fifth of the
 whole budget of a record. This pipeline validates the record as the feed exporter writes it (the
@@ -29,7 +29,7 @@ from spidermon.contrib.validation import JSONSchemaValidator
 from spidermon.contrib.validation.jsonschema.tools import get_schema_from
 
 from rfi_news.items import RECORD_FIELDS
-from rfi_news.pipelines.base import origin_of
+from rfi_news.pipelines.base import provenance_of
 
 
 class CompiledJSONSchemaValidator(JSONSchemaValidator):
@@ -126,7 +126,7 @@ class SchemaValidationPipeline:
             self.stats.add_item_with_errors()
             if self.drop_items_with_errors:
                 self.stats.add_dropped_item()
-                source = origin_of(ItemAdapter(item))
+                source = provenance_of(ItemAdapter(item))
                 details = "; ".join(f"{field or '<record>'}: {', '.join(texts)}" for field, texts in errors.items())
                 raise DropItem(f"{source}: record does not match the JSON Schema: {details}", log_level="WARNING")
         return item

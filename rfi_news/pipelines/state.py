@@ -7,7 +7,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from rfi_news.pipelines.base import CountingPipeline, fields_of, origin_of
+from rfi_news.pipelines.base import CountingPipeline, fields_of, provenance_of
 from rfi_news.state import CrawlStateBackend, content_hash, crawl_state
 
 
@@ -46,5 +46,5 @@ class IncrementalPipeline(CountingPipeline):
                 # An archive file that reads as an article already published (a state from before file digests,
                 # or bytes changed outside the content): known from now on, committed with the run.
                 self.state.record_file(digest, record["url"])
-            raise DropItem(f"{origin_of(record)}: already emitted, unchanged", log_level="DEBUG")
+            raise DropItem(f"{provenance_of(record)}: already emitted, unchanged", log_level="DEBUG")
         return item

@@ -8,7 +8,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from rfi_news.pipelines.base import CountingPipeline, fields_of, origin_of
+from rfi_news.pipelines.base import CountingPipeline, fields_of, provenance_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,4 +38,4 @@ class ValidationPipeline(CountingPipeline):
             self.count("kept")
             return item
         self.count(f"dropped/{reason}")
-        raise DropItem(f"{origin_of(record)}: record dropped ({reason})", log_level="WARNING")
+        raise DropItem(f"{provenance_of(record)}: record dropped ({reason})", log_level="WARNING")

@@ -42,7 +42,7 @@ from rfi_news.guard import read_guarded, record_kind
 from rfi_news.parsers.archive import parse_archive_entry
 from rfi_news.progress import DONE_BEFORE_STAT, TOTAL_STAT
 from rfi_news.spiders.arguments import Argument, ArgumentError, DeclaredArguments, existing_path
-from rfi_news.spiders.base import article_from_feed_item
+from rfi_news.spiders.records import article_from_feed_item
 from rfi_news.state import CrawlStateBackend, crawl_state
 
 ARCHIVE_SUFFIXES = (".md", ".txt")
@@ -260,7 +260,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         ``str(path)`` may hold surrogate escapes (a name that is not UTF-8): ``%r`` shows them escaped."""
         stats = self.crawler.stats
         stats.inc_value("rfi_news/archive/files")
-        origin = repr(str(file_path))
+        provenance = repr(str(file_path))
         max_bytes = self.crawler.settings.getint("ARCHIVE_MAX_FILE_BYTES")
         try:
             with file_path.open("rb") as handle:
@@ -279,15 +279,15 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             # Keep the article: the undecodable bytes become U+FFFD, and the log says where they were.
-            self.logger.warning("%s: invalid UTF-8 at byte %d, replaced with U+FFFD", origin, exc.start)
+            self.logger.warning("%s: invalid UTF-8 at byte %d, replaced with U+FFFD", provenance, exc.start)
             stats.inc_value("rfi_news/archive/undecodable")
             text = data.decode("utf-8", errors="replace")
         entry = parse_archive_entry(text)
         for problem in entry.problems:
-            self.logger.warning("%s: %s, feed_published left null", origin, problem.replace("_", " "))
+            self.logger.warning("%s: %s, feed_published left null", provenance, problem.replace("_", " "))
             stats.inc_value(f"rfi_news/archive/{problem}")
         if entry.truncated:
-            self.logger.warning("%s: the item's HTML is cut short; keeping what is there", origin)
+            self.logger.warning("%s: the item's HTML is cut short; keeping what is there", provenance)
             stats.inc_value("rfi_news/archive/truncated")
         item = article_from_feed_item(
             self,
@@ -296,7 +296,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             description=entry.description,
             feed_published=entry.epoch_ms,
             source="archive",
-            origin=origin,
+            provenance=provenance,
         )
         if digest is not None:
             item["file_digest"] = digest

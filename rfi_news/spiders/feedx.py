@@ -9,7 +9,7 @@ The feed is one document: there is nothing to share out, and the claims in the s
 (a worker started after the first has gone) from emitting an item twice.
 
 ``-a follow=1`` also fetches each item's article page (from ``RFI_ORIGIN``) and makes one record of both
-(:func:`rfi_news.parsers.merge.merge_feed_and_page`): the page's text when the page has it (``source`` =
+(:func:`rfi_news.merge.merge_feed_and_page`): the page's text when the page has it (``source`` =
 ``rfi``), the feed's when the page failed (403, 404, timeout…) or lacks it (``source`` = ``feedx``).
 """
 
@@ -28,18 +28,13 @@ from twisted.python.failure import Failure
 from rfi_news.distributed import redis_url_of
 from rfi_news.guard import read_guarded, record_kind
 from rfi_news.items import ArticleItem, new_article
+from rfi_news.merge import merge_feed_and_page
 from rfi_news.middlewares import ARTICLE_URL_META, OffsiteRedirect
 from rfi_news.normalize.urls import RFI_HOST, canonical_url, is_article_url, is_rfi_url, on_origin, split_url
-from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
 from rfi_news.spiders.arguments import Argument, DeclaredArguments, comma_list, flag
-from rfi_news.spiders.base import (
-    article_from_feed_item,
-    failure_message,
-    failure_reason,
-    is_dropped,
-    record_from_page,
-)
+from rfi_news.spiders.failures import failure_message, failure_reason, is_dropped
+from rfi_news.spiders.records import article_from_feed_item, record_from_page
 from rfi_news.state import conditional_headers, remember_feed
 
 
@@ -204,7 +199,7 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
                 description=entry.description or "",
                 feed_published=entry.pub_date,
                 source="feedx",
-                origin=repr(source),
+                provenance=repr(source),
             )
             if item is None:
                 continue
@@ -239,7 +234,7 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
                 self,
                 response.text,
                 response.meta[ARTICLE_URL_META],
-                origin=repr(response.url),
+                provenance=repr(response.url),
             )
         else:
             self.logger.warning("%r: not an HTML page; keeping the feed's text", response.url)

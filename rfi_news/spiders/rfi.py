@@ -57,7 +57,8 @@ from rfi_news.spiders.arguments import (
     one_of,
     whole_number,
 )
-from rfi_news.spiders.base import failure_message, failure_reason, is_dropped, is_robots_refusal, record_from_page
+from rfi_news.spiders.failures import failure_message, failure_reason, is_dropped, is_robots_refusal
+from rfi_news.spiders.records import record_from_page
 
 
 def contents_sitemap_name(month: str) -> str:
@@ -407,12 +408,14 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
             self.logger.warning("%r: not an HTML page (%r)", response.url, response.headers.get("Content-Type"))
             self.crawler.stats.inc_value("rfi_news/page/not_html")
             return
-        origin = repr(response.url)
-        record = read_guarded(self, "page", response.url, record_from_page, self, response.text, article_url, origin)
+        provenance = repr(response.url)
+        record = read_guarded(
+            self, "page", response.url, record_from_page, self, response.text, article_url, provenance
+        )
         if record is None:  # logged and counted by the guard
             return
         record["url"] = article_url
-        yield new_article(**record, origin=origin)
+        yield new_article(**record, provenance=provenance)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

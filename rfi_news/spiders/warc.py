@@ -36,12 +36,12 @@ from scrapy.settings import BaseSettings
 
 from rfi_news.errors import InvalidInput
 from rfi_news.items import ArticleItem, new_article
+from rfi_news.merge import merge_feed_and_page
 from rfi_news.middlewares import ARTICLE_URL_META
 from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url
-from rfi_news.parsers.merge import merge_feed_and_page
 from rfi_news.parsers.rss import read_feed
 from rfi_news.spiders.arguments import Argument, ArgumentError, DeclaredArguments, existing_path
-from rfi_news.spiders.base import article_from_feed_item, record_from_page
+from rfi_news.spiders.records import article_from_feed_item, record_from_page
 from rfi_news.warc import ARTICLE_URL_FIELD, FOLLOW_FIELD, RUN_FIELD, SPIDER_FIELD
 from rfi_news.warc.reading import WarcRecord, read_warc
 
@@ -165,24 +165,24 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
         stats = self.crawler.stats
         assert self.run is not None
         uri = record.header("WARC-Target-URI") or ""
-        origin = f"{path}@{record.offset} ({uri})"
+        provenance = f"{path}@{record.offset} ({uri})"
         article_url = record.header(ARTICLE_URL_FIELD)
         if article_url is None and self.run.spider is None and is_rfi_url(uri) and is_article_url(uri):
             article_url = canonical_url(uri)  # another tool's capture of an rfi.fr article page
-        response = self.response_of(record, uri, article_url, origin)
+        response = self.response_of(record, uri, article_url, provenance)
         if response is None or not 200 <= response.status < 300:
             stats.inc_value("rfi_news/warc/responses/not_2xx" if response is not None else "rfi_news/warc/bad_http")
             return
         if article_url:
             stats.inc_value("rfi_news/warc/responses/page")
-            yield from self.page(response, article_url, origin)
+            yield from self.page(response, article_url, provenance)
         elif self.run.spider == "feedx" and not uri.endswith("/robots.txt"):
             stats.inc_value("rfi_news/warc/responses/feed")
-            yield from self.feed(response, origin)
+            yield from self.feed(response, provenance)
         else:
             stats.inc_value("rfi_news/warc/responses/other")  # robots.txt, listings, sitemaps: links only
 
-    def response_of(self, record: WarcRecord, uri: str, article_url: str | None, origin: str) -> Response | None:
+    def response_of(self, record: WarcRecord, uri: str, article_url: str | None, provenance: str) -> Response | None:
         """The captured answer as the spider got it live: Scrapy's response class, the body decoded."""
         http = record.http_headers
         try:
@@ -190,7 +190,7 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
         except ValueError:
             status = 0
         if http is None or not status:
-            self.logger.warning("%s: no HTTP status line in the response record; skipped", origin)
+            self.logger.warning("%s: no HTTP status line in the response record; skipped", provenance)
             return None
         headers = Headers()
         for name, value in http.headers:
@@ -201,23 +201,23 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
         try:
             decoded = self.decoding.process_response(request, response)
         except Exception as exc:  # what made the live request fail: a body that cannot be decoded
-            self.logger.warning("%s: the captured body cannot be decoded (%s); skipped", origin, exc)
+            self.logger.warning("%s: the captured body cannot be decoded (%s); skipped", provenance, exc)
             self.crawler.stats.inc_value("rfi_news/warc/undecodable")
             return None
         assert isinstance(decoded, Response)
         return decoded
 
-    def page(self, response: Response, article_url: str, origin: str) -> Iterator[ArticleItem]:
+    def page(self, response: Response, article_url: str, provenance: str) -> Iterator[ArticleItem]:
         assert self.run is not None
         page_record = None
         if isinstance(response, TextResponse):
             try:
-                page_record = record_from_page(self, response.text, article_url, origin=origin)
+                page_record = record_from_page(self, response.text, article_url, provenance=provenance)
             except InvalidInput as exc:
-                self.logger.warning("%s: not an article page (%s)", origin, exc)
+                self.logger.warning("%s: not an article page (%s)", provenance, exc)
                 self.crawler.stats.inc_value(f"rfi_news/page/invalid/{exc.reason}")
         else:
-            self.logger.warning("%s: not an HTML page (%s)", origin, response.headers.get("Content-Type"))
+            self.logger.warning("%s: not an HTML page (%s)", provenance, response.headers.get("Content-Type"))
             self.crawler.stats.inc_value("rfi_news/page/not_html")
         if self.run.spider == "feedx":
             feed_item = self.run.waiting.pop(article_url, None)
@@ -226,27 +226,27 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
             return
         if page_record is not None:
             page_record["url"] = article_url
-            yield new_article(**page_record, origin=origin)
+            yield new_article(**page_record, provenance=provenance)
 
-    def feed(self, response: Response, origin: str) -> Iterator[ArticleItem]:
+    def feed(self, response: Response, provenance: str) -> Iterator[ArticleItem]:
         assert self.run is not None
         try:
             document = read_feed(response.body)
         except InvalidInput as exc:
-            self.logger.warning("%s: not an RSS document (%s)", origin, exc)
+            self.logger.warning("%s: not an RSS document (%s)", provenance, exc)
             self.crawler.stats.inc_value(f"rfi_news/feed/invalid/{exc.reason}")
             return
         if not document.readable:
-            self.logger.warning("%s: not an RSS document (%s)", origin, document.error or "no <rss> root")
+            self.logger.warning("%s: not an RSS document (%s)", provenance, document.error or "no <rss> root")
             self.crawler.stats.inc_value("rfi_news/feed/unreadable")
             return
         if document.error:
             self.logger.warning(
-                "%s: broken XML, keeping the %d item(s) before the break", origin, len(document.entries)
+                "%s: broken XML, keeping the %d item(s) before the break", provenance, len(document.entries)
             )
             self.crawler.stats.inc_value("rfi_news/feed/broken_xml")
         for number, entry in enumerate(document.entries, start=1):
-            item_origin = f"{origin} item {number} ({entry.link})"
+            item_provenance = f"{provenance} item {number} ({entry.link})"
             try:
                 item = article_from_feed_item(
                     self,
@@ -255,10 +255,10 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
                     description=entry.description or "",
                     feed_published=entry.pub_date,
                     source="feedx",
-                    origin=item_origin,
+                    provenance=item_provenance,
                 )
             except InvalidInput as exc:  # that item only
-                self.logger.warning("%s: not a feed item (%s)", item_origin, exc)
+                self.logger.warning("%s: not a feed item (%s)", item_provenance, exc)
                 self.crawler.stats.inc_value(f"rfi_news/item/invalid/{exc.reason}")
                 continue
             link = (entry.link or "").strip()

@@ -16,7 +16,7 @@ from rfi_news.errors import InvalidInput
 
 TEXT_FIELDS = ("lead", "paragraphs", "credit")
 FEED_ONLY_FIELDS = frozenset({"feed_published"})
-BOOKKEEPING_FIELDS = frozenset({"source", "origin"})
+BOOKKEEPING_FIELDS = frozenset({"source", "provenance"})
 # ``published_raw`` is the string ``published`` was read from: both come from the same side.
 FOLLOWS = {"published_raw": "published"}
 
