@@ -4,7 +4,7 @@ Every contender reads the same input: the description HTML of each of the 48 ite
 
 - ``lxml``: ``lxml.html.fragment_fromstring(html, create_parent="div")``, the parse the parser itself starts with;
 - ``read_item_html``: rfi_news.parsers.item.read_item_html (parse, date line, image, lead, body, authors, credit);
-- ``feed_item_record``: rfi_news.parsers.item.feed_item_record, the spider's whole parsing step (the record);
+- ``parse_feed_item``: rfi_news.parsers.item.parse_feed_item, the spider's whole parsing step (the record);
 - ``trafilatura``: ``trafilatura.extract(html)``, a general-purpose main-text extractor.
 
 Timing: each contender runs over all items ``--loops`` times per measurement (trafilatura once); the contenders
@@ -31,7 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from rfi_news.parsers.archive import ArchiveEntry, parse_archive_entry  # noqa: E402
-from rfi_news.parsers.item import feed_item_record, read_item_html  # noqa: E402
+from rfi_news.parsers.item import parse_feed_item, read_item_html  # noqa: E402
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "archive"
 # Targets from the project's issue 2, item 10.
@@ -56,7 +56,7 @@ def contenders(entries: list[ArchiveEntry]) -> dict[str, Callable[[], object]]:
 
     def item_record() -> None:
         for entry in entries:
-            feed_item_record(
+            parse_feed_item(
                 link=entry.link,
                 title=entry.title,
                 description=entry.description,
@@ -68,7 +68,7 @@ def contenders(entries: list[ArchiveEntry]) -> dict[str, Callable[[], object]]:
         for markup in descriptions:
             trafilatura.extract(markup)
 
-    return {"lxml": bare_lxml, "read_item_html": item_html, "feed_item_record": item_record, "trafilatura": extract}
+    return {"lxml": bare_lxml, "read_item_html": item_html, "parse_feed_item": item_record, "trafilatura": extract}
 
 
 def best_times(functions: dict[str, Callable[[], object]], loops: dict[str, int], repeat: int) -> dict[str, float]:
@@ -112,7 +112,7 @@ def main() -> None:
         per_item = seconds / items
         print(f"{name:18}{per_item * 1e6:>10.1f}{1 / per_item:>10.0f}{seconds / best['lxml']:>8.2f}x")
 
-    for name in ("read_item_html", "feed_item_record"):
+    for name in ("read_item_html", "parse_feed_item"):
         times_lxml = best[name] / best["lxml"]
         times_faster = best["trafilatura"] / best[name]
         print(

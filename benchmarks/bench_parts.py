@@ -40,7 +40,7 @@ from rfi_news.exporters import JsonLinesExporter  # noqa: E402
 from rfi_news.items import RECORD_FIELDS, new_article  # noqa: E402
 from rfi_news.logformatter import RecordLogFormatter  # noqa: E402
 from rfi_news.parsers.archive import parse_archive_entry  # noqa: E402
-from rfi_news.parsers.item import feed_item_record  # noqa: E402
+from rfi_news.parsers.item import parse_feed_item  # noqa: E402
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "archive"
 PROJECT = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
@@ -55,14 +55,14 @@ def raw_items() -> list[Any]:
     items = []
     for path in sorted(FIXTURES.glob("*.md")):
         entry = parse_archive_entry(path.read_text(encoding="utf-8"))
-        record, _ = feed_item_record(
+        parsed = parse_feed_item(
             link=entry.link,
             title=entry.title,
             description=entry.description,
             feed_published=entry.epoch_ms,
             source="archive",
         )
-        items.append(new_article(**record, provenance=str(path)))
+        items.append(new_article(**parsed.record, provenance=str(path)))
     return items
 
 

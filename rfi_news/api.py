@@ -34,7 +34,7 @@ from rfi_news.errors import InvalidInput
 from rfi_news.items import RECORD_FIELDS, new_article
 from rfi_news.normalize.urls import canonical_url
 from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
-from rfi_news.parsers.item import feed_item_record
+from rfi_news.parsers.item import parse_feed_item
 from rfi_news.parsers.page import parse_page
 
 __all__ = ["InvalidInput", "archive_record", "feed_record", "page_record"]
@@ -86,10 +86,10 @@ def feed_record(
     *, link: str, title: str, description: str, feed_published: object = None, source: str = "feedx"
 ) -> dict[str, Any]:
     """The record of one feed item: its ``<link>``, ``<title>``, ``<description>`` HTML and ``<pubDate>``."""
-    raw, _problems = feed_item_record(
+    parsed = parse_feed_item(
         link=link, title=title, description=description, feed_published=feed_published, source=source
     )
-    return _normalised(raw, provenance=link)
+    return _normalised(parsed.record, provenance=link)
 
 
 def archive_record(text: str, *, provenance: str = "<string>") -> dict[str, Any]:
@@ -98,14 +98,14 @@ def archive_record(text: str, *, provenance: str = "<string>") -> dict[str, Any]
         entry = parse_archive_entry(text)
     except ArchiveFormatError as exc:
         raise InvalidInput(exc.reason, str(exc)) from None
-    raw, _problems = feed_item_record(
+    parsed = parse_feed_item(
         link=entry.link,
         title=entry.title,
         description=entry.description,
         feed_published=entry.epoch_ms,
         source="archive",
     )
-    return _normalised(raw, provenance=provenance)
+    return _normalised(parsed.record, provenance=provenance)
 
 
 def page_record(html: str, url: str) -> dict[str, Any]:

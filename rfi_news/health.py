@@ -89,13 +89,13 @@ LAYOUT_PARTS = (
     LayoutPart(
         "item date line",
         "<div>DD/MM/YYYY - HH:MM</div> opening the feed item",
-        "rfi_news/item/no_date_line",
+        "rfi_news/item/missing/published",
         ("rfi_news/item/read",),
     ),
     LayoutPart(
         "item body blocks",
         "p, h1-h6, li, blockquote blocks of the feed item's body",
-        "rfi_news/item/no_paragraphs",
+        "rfi_news/item/missing/paragraphs",
         ("rfi_news/item/read",),
     ),
     LayoutPart(

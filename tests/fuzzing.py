@@ -46,7 +46,7 @@ from rfi_news.normalize.urls import (
 )
 from rfi_news.parsers.archive import parse_archive_entry
 from rfi_news.parsers.body import parse_fragment, read_body
-from rfi_news.parsers.item import feed_item_record, read_item_html
+from rfi_news.parsers.item import parse_feed_item, read_item_html
 from rfi_news.parsers.listing import parse_listing
 from rfi_news.parsers.page import parse_page
 from rfi_news.parsers.rss import read_feed
@@ -407,7 +407,7 @@ class Target:
 
 def _feed_item(args: tuple[Any, Any, Any, Any]) -> object:
     link, title, description, feed_published = args
-    return feed_item_record(
+    return parse_feed_item(
         link=link, title=title, description=description, feed_published=feed_published, source="feedx"
     )
 
@@ -428,7 +428,7 @@ TARGETS = [
     Target("read_item_html", Mutated(tuple(DESCRIPTIONS)), read_item_html, HTML_EXAMPLES),
     Target("read_body", Mutated(tuple(DESCRIPTIONS)), _body, HTML_EXAMPLES),
     Target(
-        "feed_item_record",
+        "parse_feed_item",
         Tuple((URLS, OneOf((NONE, Mutated(tuple(TITLES)))), Mutated(tuple(DESCRIPTIONS)), TIME_VALUES)),
         _feed_item,
         HTML_EXAMPLES,

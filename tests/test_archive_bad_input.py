@@ -72,7 +72,7 @@ def test_good_records_come_out(bad_input_crawl: tuple[Path, CrawlResult]) -> Non
         ("empty.txt", "empty.txt' skipped: empty: the file holds no text", "rfi_news/archive/invalid/empty"),
         ("invalid-utf8.md", "invalid-utf8.md': invalid UTF-8 at byte", "rfi_news/archive/undecodable"),
         ("truncated.md", "truncated.md': the item's HTML is cut short", "rfi_news/archive/truncated"),
-        ("no-date-line.md", "no-date-line.md': no date line", "rfi_news/item/no_date_line"),
+        ("no-date-line.md", "no-date-line.md': no date line", "rfi_news/item/missing/published"),
         ("no-title.md", "no-title.md': record dropped (no_title)", "rfi_news/validation/dropped/no_title"),
     ],
 )

@@ -40,6 +40,18 @@ def test_every_fixture_gives_one_record(archive_crawl: CrawlResult) -> None:
     assert archive_crawl.stat("item_scraped_count") == 48
 
 
+def test_the_template_of_each_item_and_what_it_lacked_are_counted(archive_crawl: CrawlResult) -> None:
+    # From INDEX.tsv, written by hand: 11 items with a share block plus the seed's, and the two column items of
+    # 2024 (no share block, dated after 2023-06-02), are item-2023; 18 have no chapô (lead=none), 2 print
+    # "Array" for the image; every one has its date line and paragraphs.
+    assert archive_crawl.stat("rfi_news/item/template/item-2023") == 14
+    assert archive_crawl.stat("rfi_news/item/template/item-2020") == 34
+    assert archive_crawl.stat("rfi_news/item/missing/lead") == 18
+    assert archive_crawl.stat("rfi_news/item/missing/image") == 2
+    assert not archive_crawl.stat("rfi_news/item/missing/published")
+    assert not archive_crawl.stat("rfi_news/item/missing/paragraphs")
+
+
 def test_enough_hand_checked_records() -> None:
     assert len(EXPECTED_FILES) >= 13
     assert "seed_rfi_20231230.json" in {path.name for path in EXPECTED_FILES}

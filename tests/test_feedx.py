@@ -140,7 +140,7 @@ class TestBadFeeds:
         assert undated["published"] is None
         assert undated["published_raw"] is None
         assert undated["feed_published"] == "2021-01-24T12:56:14Z"  # <!--1611492974000-->
-        assert result.stat("rfi_news/item/no_date_line") == 1
+        assert result.stat("rfi_news/item/missing/published") == 1
         assert "no date line" in result.log
         # No title: dropped, with its source and the reason in the log.
         assert len(result.records) == 2

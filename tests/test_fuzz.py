@@ -36,7 +36,7 @@ def test_the_targets_cover_every_pure_entry_point() -> None:
         "parse_archive_entry",
         "read_item_html",
         "read_body",
-        "feed_item_record",
+        "parse_feed_item",
         "read_feed",
         "read_sitemap",
         "merge_feed_and_page",

@@ -16,7 +16,7 @@ from rfi_news.normalize.text import normalize_text
 from rfi_news.normalize.times import UnparseableTime, from_epoch_ms, to_utc_string
 from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
 from rfi_news.parsers.body import MAX_DEPTH, parse_fragment, read_body
-from rfi_news.parsers.item import feed_item_record, read_item_html
+from rfi_news.parsers.item import parse_feed_item, read_item_html
 from rfi_news.parsers.listing import parse_listing
 from rfi_news.parsers.rss import read_feed
 from rfi_news.parsers.sitemap import read_sitemap
@@ -115,7 +115,7 @@ def test_a_ten_megabyte_text_node_is_read_whole() -> None:
 )
 def test_feed_items_linking_elsewhere_are_refused_not_rewritten(link: str, reason: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        feed_item_record(link=link, title="t", description=SEED_DESCRIPTION, feed_published=None, source="feedx")
+        parse_feed_item(link=link, title="t", description=SEED_DESCRIPTION, feed_published=None, source="feedx")
     assert caught.value.reason == reason
 
 

@@ -14,7 +14,7 @@ from scrapy.utils.test import get_crawler
 
 from rfi_news.items import RECORD_FIELDS, new_article
 from rfi_news.parsers.archive import parse_archive_entry
-from rfi_news.parsers.item import feed_item_record, read_item_html
+from rfi_news.parsers.item import ItemParse, parse_feed_item, read_item_html
 from rfi_news.pipelines import (
     LabelsPipeline,
     LeadPipeline,
@@ -38,9 +38,9 @@ EXPECTED = sorted(path.stem for path in EXPECTED_ARCHIVE_DIR.glob("*.json"))
 BOILERPLATE = ("分享 :", "获取更多RSS", "feedx.", "whatsapp:", "data:image", "延伸阅读", "继续浏览后续", "电邮新闻")
 
 
-def raw_record(name: str) -> tuple[dict[str, Any], list[str]]:
+def parsed_item(name: str) -> ItemParse:
     entry = parse_archive_entry((ARCHIVE_DIR / f"{name}.md").read_text(encoding="utf-8"))
-    return feed_item_record(
+    return parse_feed_item(
         link=entry.link,
         title=entry.title,
         description=entry.description,
@@ -59,7 +59,7 @@ def normalised(record: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def records() -> dict[str, dict[str, Any]]:
-    return {name: normalised(raw_record(name)[0]) for name in EXPECTED}
+    return {name: normalised(parsed_item(name).record) for name in EXPECTED}
 
 
 def test_enough_hand_checked_items() -> None:
@@ -74,9 +74,11 @@ def test_field(records: dict[str, dict[str, Any]], name: str, field_name: str) -
 
 @pytest.mark.parametrize("path", sorted(ARCHIVE_DIR.glob("*.md")), ids=lambda path: path.stem)
 def test_every_real_item_has_a_clean_body(path: Path) -> None:
-    record, problems = raw_record(path.stem)
-    assert problems == []  # every real item has its date line, a description and paragraphs
-    record = normalised(record)
+    parsed = parsed_item(path.stem)
+    assert parsed.problems == []
+    # Every real item has its date line and paragraphs; AFP copy has no chapô, some items no <img>.
+    assert not {"published", "paragraphs"} & set(parsed.missing)
+    record = normalised(parsed.record)
     assert record["paragraphs"]
     for paragraph in record["paragraphs"]:
         assert not any(text in paragraph for text in BOILERPLATE), paragraph
@@ -85,19 +87,30 @@ def test_every_real_item_has_a_clean_body(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("description", "problems"),
+    ("description", "missing", "problems", "warnings"),
     [
-        ("", ["no_date_line", "no_paragraphs", "no_description"]),
-        ("<p><strong>只有导语</strong></p>", ["no_date_line", "no_paragraphs"]),
-        ("<div>30/12/2023 - 10:05</div><p>正文</p>", []),
-        ("<p>正文</p>", ["no_date_line"]),
+        (
+            "",
+            ["published", "image", "lead", "paragraphs"],
+            ["no_description"],
+            ["no date line", "no paragraphs", "no description"],
+        ),
+        (
+            "<p><strong>只有导语</strong></p>",
+            ["published", "image", "paragraphs"],
+            [],
+            ["no date line", "no paragraphs"],
+        ),
+        ("<div>30/12/2023 - 10:05</div><p>正文</p>", ["image", "lead"], [], []),
+        ("<p>正文</p>", ["published", "image", "lead"], [], ["no date line"]),
     ],
 )
-def test_problems_of_an_item(description: str, problems: list[str]) -> None:
-    record, found = feed_item_record(
+def test_what_an_item_lacks(description: str, missing: list[str], problems: list[str], warnings: list[str]) -> None:
+    parsed = parse_feed_item(
         link="https://www.rfi.fr/cn/x", title="标题", description=description, feed_published=None, source="feedx"
     )
-    assert found == problems
+    assert (parsed.missing, parsed.problems, parsed.warnings) == (missing, problems, warnings)
+    record = parsed.record
     assert (record["url"], record["title"], record["source"]) == ("https://www.rfi.fr/cn/x", "标题", "feedx")
 
 

@@ -327,7 +327,7 @@ def test_blocked_share_counts_final_refusals_only() -> None:
         ({"rfi_news/page/failed/http_429": 1}, "blocked"),
         ({"feedexport/failed_count/FileFeedStorage": 1, "rfi_news/feed/failed/http_403": 1}, "storage"),
         ({"rfi_news/storage/failed": 1}, "storage"),
-        ({"rfi_news/item/read": 10, "rfi_news/item/no_paragraphs": 10}, "layout changed"),
+        ({"rfi_news/item/read": 10, "rfi_news/item/missing/paragraphs": 10}, "layout changed"),
         ({"rfi_news/archive/invalid/no_title_line": 4}, "bad input"),
         ({"rfi_news/feed/unreadable": 1}, "bad input"),
         ({"rfi_news/page/failed/ignored": 3}, "nothing found"),

@@ -34,9 +34,8 @@ SKIPPED_ATTRIBUTE_PREFIXES = ("data-selfpromo-",)
 COPYRIGHT_CLASS = "t-copyright"
 AUTHOR_BLOCK_CLASS = "m-from-author"
 AUTHOR_NAME_CLASS = "m-from-author__name"
-# The label of a feed item's author block (``<div><span>作者：</span><a title=…>``). The feed's share block
-# (``<div>分享 :</div>``) and footer (``<div>获取更多RSS：``) need no rule: their labels are the own text of a
-# ``div``, which is no text block, and their links hold no text.
+# The label of a feed item's author block (``<div><span>作者：</span><a title=…>``). The feed's share block and
+# footer are the item templates' trailing blocks (rfi_news.parsers.item), dropped before this reader sees the item.
 AUTHOR_LABEL = "作者："
 # A related-reading line (``延伸阅读：<a>…</a>``) inside the body links elsewhere: it is not the article's text.
 RELATED_READING_PREFIX = "延伸阅读"
@@ -221,12 +220,15 @@ def is_body_text(text: str) -> bool:
     return not is_punctuation_only(text) and not text.lstrip(_LEADING_FILLER).startswith(RELATED_READING_PREFIX)
 
 
-def read_body(root: HtmlElement) -> BodyText:
+def read_body(root: HtmlElement, *, depth_checked: bool = False) -> BodyText:
     """Paragraphs, credit and authors of an article body (or of a whole feed item).
 
-    Raises :class:`InvalidInput` (``too_deep``) for a tree nested more than :data:`MAX_DEPTH` levels.
+    Raises :class:`InvalidInput` (``too_deep``) for a tree nested more than :data:`MAX_DEPTH` levels, unless
+    ``depth_checked`` says the caller has bounded it already (:func:`parse_fragment` does: a feed item's tree is
+    not walked twice).
     """
-    check_depth(root)
+    if not depth_checked:
+        check_depth(root)
     # lxml makes a new Python object for an element at each visit unless one is still held: holding them all
     # while the readers below go over the tree spares making each one three or four times.
     elements = list(root.iter())

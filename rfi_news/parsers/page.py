@@ -10,7 +10,7 @@ API::
     PageParse.body_found  # True when the body container was there (the rfi_news/page/body_found stat)
 
 Pure: a string in, plain data out, no Scrapy engine; anything it cannot read raises
-:class:`rfi_news.errors.InvalidInput`, nothing else. Like :func:`rfi_news.parsers.item.feed_item_record`, the
+:class:`rfi_news.errors.InvalidInput`, nothing else. Like :func:`rfi_news.parsers.item.parse_feed_item`, the
 record holds raw values; the pipelines normalise text, strip title affixes, convert times to UTC (``published``
 and ``updated`` are ISO strings with offsets here) and read ``section``, ``column`` and ``language`` from the URL.
 

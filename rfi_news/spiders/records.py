@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy import Spider
 
 from rfi_news.items import ArticleItem, new_article
-from rfi_news.parsers.item import feed_item_record
+from rfi_news.parsers.item import parse_feed_item
 from rfi_news.parsers.page import parse_page
 
 
@@ -21,19 +21,25 @@ def article_from_feed_item(
 ) -> ArticleItem:
     """The item of one feed item; what was odd about it is logged (naming ``provenance``) and counted.
 
-    ``rfi_news/item/read`` counts every item read, so the layout monitor can tell what share of them missed a part.
-    Raises :class:`~rfi_news.errors.InvalidInput` for an item that is no RFI article (call it through
+    Stats (the monitors read them): ``rfi_news/item/read`` for every item read, so the layout monitor can tell what
+    share of them missed a part; ``rfi_news/item/template/<name>`` once per item, ``rfi_news/item/missing/<field>``
+    per field whose template part matched nothing, ``rfi_news/item/<problem>``. Raises
+    :class:`~rfi_news.errors.InvalidInput` for an item that is no RFI article (call it through
     :func:`rfi_news.guard.read_guarded`). ``provenance`` is already quoted (``%r``) for the log.
     """
-    spider.crawler.stats.inc_value("rfi_news/item/read")
-    record, problems = feed_item_record(
+    stats = spider.crawler.stats
+    stats.inc_value("rfi_news/item/read")
+    parsed = parse_feed_item(
         link=link, title=title, description=description, feed_published=feed_published, source=source
     )
-    for problem in problems:
-        spider.crawler.stats.inc_value(f"rfi_news/item/{problem}")
-    if problems:  # one line per item, however many parts it missed
-        spider.logger.warning("%s: %s", provenance, "; ".join(problem.replace("_", " ") for problem in problems))
-    return new_article(**record, provenance=provenance)
+    stats.inc_value(f"rfi_news/item/template/{parsed.template}")
+    for name in parsed.missing:
+        stats.inc_value(f"rfi_news/item/missing/{name}")
+    for problem in parsed.problems:
+        stats.inc_value(f"rfi_news/item/{problem}")
+    if warnings := parsed.warnings:  # one line per item, however many parts it missed
+        spider.logger.warning("%s: %s", provenance, "; ".join(warnings))
+    return new_article(**parsed.record, provenance=provenance)
 
 
 def record_from_page(spider: Spider, html: str, url: str, provenance: str) -> dict[str, object]:
