@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from rfi_news.errors import InvalidInput
+from rfi_news.items import BOOKKEEPING_FIELDS
 
 TEXT_FIELDS = ("lead", "paragraphs", "credit")
-FEED_ONLY_FIELDS = frozenset({"feed_published"})
-BOOKKEEPING_FIELDS = frozenset({"source", "provenance"})
+# Never taken from the page: the feed's own time, ``source`` (the merge sets it) and the feed item's bookkeeping
+# (where it was read from).
+FEED_SIDE_FIELDS = frozenset({"feed_published", "source", *BOOKKEEPING_FIELDS})
 # ``published_raw`` is the string ``published`` was read from: both come from the same side.
 FOLLOWS = {"published_raw": "published"}
 
@@ -50,7 +52,7 @@ def merge_feed_and_page(feed: Mapping[str, Any], page: Mapping[str, Any] | None)
     text_from_page = page_has_text(page)
     if page is not None:
         for name, value in page.items():
-            if name in FEED_ONLY_FIELDS or name in BOOKKEEPING_FIELDS:
+            if name in FEED_SIDE_FIELDS:
                 continue
             if name in FOLLOWS:
                 if _has_value(page.get(FOLLOWS[name])):
