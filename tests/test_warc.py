@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,7 +21,7 @@ import time
 import zlib
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from fastwarc.warc import ArchiveIterator as FastWarcIterator
@@ -516,3 +517,106 @@ def test_a_capture_that_cannot_be_written_is_loud_and_the_crawl_goes_on(server: 
     assert len(result.records) == len(FEED_ITEMS)
     assert result.stat("rfi_news/warc/write_failed") == 1
     assert f"WARC capture stopped: cannot write to {not_a_folder}" in result.log
+
+
+# --- Bad input in a capture costs what it cost live -------------------------------------------------------------
+
+FOLLOW_FEED = (FIXTURES / "feeds" / "feedx_rfi_follow.xml").read_text(encoding="utf-8")
+FOLLOW_PAGES = [
+    unquote(urlsplit(link).path) for link in re.findall(r"<link>(https://www\.rfi\.fr/cn/[^<]+)</link>", FOLLOW_FEED)
+]
+NOT_HTML_PAGE, DEEP_PAGE, _, _ = FOLLOW_PAGES  # the first two answered (a PNG; 1,000 divs deep), then the 403, the 404
+OFF_HOST_LINK = "https://evil.example/cn/中国/20240101-x"
+BAD_INPUT_STATS = {  # counted once each, live and re-extracted alike
+    "rfi_news/feed/unreadable": 1,  # the first mirror: an HTML page
+    "rfi_news/feed/broken_xml": 1,  # the feed, cut inside its 4th item
+    "rfi_news/feed/charset_mismatch": 1,
+    "rfi_news/feed/items_in_document": 4,
+    "rfi_news/feed/items_read": 3,
+    "rfi_news/item/read": 3,
+    "rfi_news/item/invalid/not_rfi_host": 1,  # the 3rd item's link
+    "rfi_news/page/not_html": 1,
+    "rfi_news/page/invalid/too_deep": 1,
+    "rfi_news/follow/source/feedx": 2,
+}
+
+
+def warning_messages(log: str) -> list[str]:
+    return [line.split(" WARNING: ", 1)[1] for line in log.splitlines() if " WARNING: " in line]
+
+
+@pytest.fixture(scope="module")
+def bad_input_capture(site_server: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlResult, Path]:
+    """``feedx -a follow=1`` with capture on: a mirror that is no RSS, then a feed served with the wrong charset,
+    cut inside its last item, whose 3rd item links off rfi.fr and whose two answered pages are not HTML / too deep."""
+    site_server.reset()
+    links = re.findall(r"<link>(https://www\.rfi\.fr/cn/[^<]+)</link>", FOLLOW_FEED)
+    feed = FOLLOW_FEED.replace(f"<link>{links[2]}</link>", f"<link>{OFF_HOST_LINK}</link>", 1)
+    last_item = feed.rindex("<item>")
+    feed = feed[: last_item + 200]  # inside the 4th item's description
+    site_server.routes["/feeds/bad.xml"] = Answer(
+        headers={"Content-Type": "application/rss+xml; charset=ISO-8859-1"}, body=feed.encode("utf-8")
+    )
+    site_server.routes["/feeds/not-rss.xml"] = Answer(
+        headers={"Content-Type": "text/html; charset=utf-8"}, body=(FIXTURES / "feeds" / "not_a_feed.html").read_bytes()
+    )
+    site_server.routes[NOT_HTML_PAGE] = Answer(headers={"Content-Type": "image/png"}, body=b"\x89PNG\r\n\x1a\n")
+    page = (FIXTURES / "site" / DEEP_PAGE.lstrip("/")).read_text(encoding="utf-8")
+    body_div = '<div class="t-content__body u-clearfix">'
+    assert body_div in page
+    site_server.routes[DEEP_PAGE] = Answer(
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        body=page.replace(body_div, body_div + "<div>" * 1000, 1).encode("utf-8"),
+    )
+    workdir = tmp_path_factory.mktemp("bad-input-capture")
+    warc_dir = workdir / "warc"
+    feeds = f"{site_server.url('/feeds/not-rss.xml')},{site_server.url('/feeds/bad.xml')}"
+    result = run_crawl(
+        "feedx",
+        workdir,
+        args={"feed_url": feeds, "follow": "1"},
+        settings={"RFI_ORIGIN": site_server.origin, "RFI_WARC_DIR": str(warc_dir)},
+    )
+    site_server.reset()
+    return result, warc_dir
+
+
+def test_bad_input_in_a_capture_is_logged_and_counted_as_it_was_live(
+    bad_input_capture, site_server: FixtureServer, tmp_path: Path
+) -> None:
+    live, warc_dir = bad_input_capture
+    again = reextract(warc_dir, tmp_path)
+    assert without_crawl_time(again.records) == without_crawl_time(live.records)
+    assert {unquote(urlsplit(record["url"]).path): record["source"] for record in live.records} == {
+        NOT_HTML_PAGE: "feedx",
+        DEEP_PAGE: "feedx",
+    }
+    assert {key: live.stat(key) for key in BAD_INPUT_STATS} == BAD_INPUT_STATS
+    assert {key: again.stat(key) for key in BAD_INPUT_STATS} == BAD_INPUT_STATS
+    # The same WARNINGs; re-extracted, the WARC record (file@offset, and the URL it answered) stands for the URL.
+    [path] = warc_files(warc_dir)
+    # The log shows URLs decoded (rfi_news.logformatter), live and re-extracted.
+    fetched = {  # decoded URL -> (the URL fetched live, the WARC record's source)
+        unquote(entry["warc-target-uri"]): (
+            unquote(entry["warc-target-uri"]),
+            f"{path}@{entry['offset']} ({unquote(entry['warc-target-uri'])})",
+        )
+        for entry in warcio_index(path)
+        if entry["warc-type"] == "response"
+    }
+    mirror, feed, not_html, deep = (
+        fetched[unquote(site_server.url(where))]
+        for where in ("/feeds/not-rss.xml", "/feeds/bad.xml", NOT_HTML_PAGE, DEEP_PAGE)
+    )
+    for side, log in ((1, again.log), (0, live.log)):
+        expected = [
+            f"{mirror[side]!r}: not an RSS document (",
+            f"{feed[side]!r}: broken XML, keeping the 3 item(s) before the break: ",
+            f"{feed[side]!r}: served as charset='ISO-8859-1' but the XML declares UTF-8; reading it as UTF-8",
+            f"item {feed[side] + ' item 3'!r} skipped: ",
+            f"{not_html[side]!r}: not an HTML page (b'image/png')",
+            f"page {deep[side]!r} skipped: ",
+        ]
+        messages = warning_messages(log)
+        for start in expected:
+            assert sum(message.startswith(start) for message in messages) == 1, (start, messages)

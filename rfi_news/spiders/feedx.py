@@ -15,34 +15,24 @@ The feed is one document: there is nothing to share out, and the claims in the s
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from rfi_news.distributed import redis_url_of
-from rfi_news.guard import read_guarded, record_kind
-from rfi_news.items import ArticleItem, new_article
-from rfi_news.merge import merge_feed_and_page
+from rfi_news.guard import record_kind
+from rfi_news.items import ArticleItem
 from rfi_news.middlewares import ARTICLE_URL_META, OffsiteRedirect
-from rfi_news.normalize.urls import RFI_HOST, canonical_url, is_article_url, is_rfi_url, on_origin, split_url
-from rfi_news.parsers.rss import read_feed
+from rfi_news.normalize.urls import RFI_HOST, on_origin, split_url
 from rfi_news.spiders.arguments import Argument, DeclaredArguments, comma_list, flag
 from rfi_news.spiders.failures import failure_message, failure_reason, is_dropped
-from rfi_news.spiders.records import article_from_feed_item, record_from_page
+from rfi_news.spiders.records import feed_items, merged_article, page_to_follow, read_feed_response, read_page_response
 from rfi_news.state import conditional_headers, remember_feed
-
-
-def _codec_name(label: str | None) -> str | None:
-    try:
-        return codecs.lookup(label).name if label else None
-    except LookupError:
-        return label.lower() if label else None
 
 
 def _hostname(url: str) -> str | None:
@@ -148,71 +138,26 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         @cb_kwargs {"index": 0}
         @returns items 3 3
         """
-        stats = self.crawler.stats
         if response.status == 304:
             self.logger.info("%r: not modified since the last run, nothing new", response.url)
-            stats.inc_value("rfi_news/feed/not_modified")
+            self.crawler.stats.inc_value("rfi_news/feed/not_modified")
             return
-        document = read_guarded(self, "feed", response.url, read_feed, response.body)
-        if document is None:  # logged and counted by the guard; the feed is unreadable as a whole
+        document = read_feed_response(self, response, response.url)
+        if document is None:  # logged and counted; the feed is unreadable as a whole
             yield from self.next_feed(index)
             return
-        if not document.readable:
-            self.logger.warning("%r: not an RSS document (%s)", response.url, document.error or "no <rss> root")
-            stats.inc_value("rfi_news/feed/unreadable")
-            yield from self.next_feed(index)
-            return
-        stats.inc_value("rfi_news/feed/entries", len(document.entries))
-        # The items in the fullest document and the most read from one: a feed cut off mid-way loses the rest.
-        stats.max_value(
-            "rfi_news/feed/items_in_document",
-            max(response.body.count(b"<item>") + response.body.count(b"<item "), len(document.entries)),
-        )
-        stats.max_value("rfi_news/feed/items_read", len(document.entries))
         if document.error:
-            self.logger.warning(
-                "%r: broken XML, keeping the %d item(s) before the break: %s",
-                response.url,
-                len(document.entries),
-                document.error,
-            )
-            stats.inc_value("rfi_news/feed/broken_xml")
             # A cut feed may be whole on a mirror; records seen twice are dropped by the deduplication.
             yield from self.next_feed(index)
         else:
             remember_feed(self.crawler, self.feed_urls[index], response)
-        self.check_charset(response, document.encoding)
-        if not document.entries:
-            self.logger.warning("%r: the feed has no items", response.url)
-            stats.inc_value("rfi_news/feed/no_items")
-        for number, entry in enumerate(document.entries, start=1):
-            # One item is one record: whatever it holds costs that item only (logged, counted, the feed goes on).
-            source = f"{response.url} item {number}"
-            item = read_guarded(
-                self,
-                "item",
-                source,
-                article_from_feed_item,
-                self,
-                link=entry.link,
-                title=entry.title,
-                description=entry.description or "",
-                feed_published=entry.pub_date,
-                source="feedx",
-                provenance=repr(source),
-            )
-            if item is None:
-                continue
-            link = (entry.link or "").strip()
-            if self.follow and link and is_rfi_url(link) and is_article_url(link):
-                yield self.page_request(item, link)
-            else:
-                yield item
+        for item, link in feed_items(self, document, response.url):
+            article_url = page_to_follow(link) if self.follow else None
+            yield self.page_request(item, article_url) if article_url else item
 
     # --- -a follow=1: the item's article page ---------------------------------------------------------------
 
-    def page_request(self, item: ArticleItem, link: str) -> scrapy.Request:
-        article_url = canonical_url(link)
+    def page_request(self, item: ArticleItem, article_url: str) -> scrapy.Request:
         return scrapy.Request(
             on_origin(article_url, self.origin),
             callback=self.parse_page,
@@ -223,23 +168,10 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
 
     @record_kind("page")
     def parse_page(self, response: Response, feed_item: ArticleItem) -> Iterator[ArticleItem]:
-        page = None
-        if isinstance(response, TextResponse):
-            # A page that cannot be read costs the page only: the feed's text is kept.
-            page = read_guarded(
-                self,
-                "page",
-                response.url,
-                record_from_page,
-                self,
-                response.text,
-                response.meta[ARTICLE_URL_META],
-                provenance=repr(response.url),
-            )
-        else:
-            self.logger.warning("%r: not an HTML page; keeping the feed's text", response.url)
-            self.crawler.stats.inc_value("rfi_news/page/not_html")
-        yield self.merged(feed_item, page)
+        # A page that cannot be read costs the page only: the feed's text is kept.
+        yield merged_article(
+            self, feed_item, read_page_response(self, response, response.meta[ARTICLE_URL_META], response.url)
+        )
 
     def page_failed(self, failure: Failure) -> Iterator[ArticleItem]:
         request = failure.request  # type: ignore[attr-defined]
@@ -252,27 +184,4 @@ class FeedxSpider(DeclaredArguments, scrapy.Spider):
         # An off-host redirect was named (with both URLs) in the redirect middleware's WARNING already.
         log = self.logger.info if failure.check(OffsiteRedirect) else self.logger.warning
         log("%r: article page failed (%s); keeping the feed's text", request.url, failure_message(failure))
-        yield self.merged(request.cb_kwargs["feed_item"], None)
-
-    def merged(self, feed_item: ArticleItem, page: dict[str, Any] | None) -> ArticleItem:
-        record = merge_feed_and_page(dict(feed_item), page)
-        self.crawler.stats.inc_value(f"rfi_news/follow/source/{record['source']}")
-        return new_article(**record)
-
-    def check_charset(self, response: Response, declared: str | None) -> None:
-        """The XML declaration decides the encoding; a header that says otherwise is logged and counted."""
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        header = None
-        for parameter in content_type.split(";")[1:]:
-            key, _, value = parameter.strip().partition("=")
-            if key.lower() == "charset":
-                header = value.strip("\"' ")
-        if header and declared and _codec_name(header) != _codec_name(declared):
-            self.logger.warning(
-                "%r: served as charset=%r but the XML declares %s; reading it as %s",
-                response.url,
-                header,
-                declared,
-                declared,
-            )
-            self.crawler.stats.inc_value("rfi_news/feed/charset_mismatch")
+        yield merged_article(self, request.cb_kwargs["feed_item"], None)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
@@ -58,7 +58,7 @@ from rfi_news.spiders.arguments import (
     whole_number,
 )
 from rfi_news.spiders.failures import failure_message, failure_reason, is_dropped, is_robots_refusal
-from rfi_news.spiders.records import record_from_page
+from rfi_news.spiders.records import read_page_response
 
 
 def contents_sitemap_name(month: str) -> str:
@@ -404,18 +404,9 @@ class RfiSpider(DeclaredArguments, scrapy.Spider):
         # By hand the user chose the page, wherever it was fetched from (a local copy): its path on www.rfi.fr is its
         # identity. A crawl's link from another host never gets here (canonical_url refuses it).
         article_url = response.meta.get(ARTICLE_URL_META) or CANONICAL_ORIGIN + canonical_path(response.url)
-        if not isinstance(response, TextResponse):
-            self.logger.warning("%r: not an HTML page (%r)", response.url, response.headers.get("Content-Type"))
-            self.crawler.stats.inc_value("rfi_news/page/not_html")
-            return
-        provenance = repr(response.url)
-        record = read_guarded(
-            self, "page", response.url, record_from_page, self, response.text, article_url, provenance
-        )
-        if record is None:  # logged and counted by the guard
-            return
-        record["url"] = article_url
-        yield new_article(**record, provenance=provenance)
+        record = read_page_response(self, response, article_url, response.url)
+        if record is not None:  # else logged and counted
+            yield new_article(**record, provenance=repr(response.url))
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -18,6 +18,10 @@ Which records: what the run that made the capture made (its ``warcinfo`` names t
 A file that is not from this project (no ``warcinfo`` of ours) gives the records of its rfi.fr article pages.
 A damaged WARC record (cut short, failed digest, unreadable) is skipped with a WARNING naming the file and the
 offset and counted (``rfi_news/warc/damaged/<reason>``); reading goes on at the next record (rfi_news.warc.reading).
+A captured feed or page is read by the live spiders' own code (:mod:`rfi_news.spiders.records`), so bad input in it
+(no RSS, an item that is no RFI article, a page that cannot be read) costs what it costs live, with the same
+WARNING and the same ``rfi_news/feed/…``, ``rfi_news/item/…``, ``rfi_news/page/…`` counters, the source named as
+``'<file>@<offset> (<URL>)'``.
 """
 
 from __future__ import annotations
@@ -30,18 +34,15 @@ from typing import Any
 
 import scrapy
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.http import Headers, Response, TextResponse
+from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 
-from rfi_news.errors import InvalidInput
 from rfi_news.items import ArticleItem, new_article
-from rfi_news.merge import merge_feed_and_page
 from rfi_news.middlewares import ARTICLE_URL_META
 from rfi_news.normalize.urls import canonical_url, is_article_url, is_rfi_url
-from rfi_news.parsers.rss import read_feed
 from rfi_news.spiders.arguments import Argument, ArgumentError, DeclaredArguments, existing_path
-from rfi_news.spiders.records import article_from_feed_item, record_from_page
+from rfi_news.spiders.records import feed_items, merged_article, page_to_follow, read_feed_response, read_page_response
 from rfi_news.warc import ARTICLE_URL_FIELD, FOLLOW_FIELD, RUN_FIELD, SPIDER_FIELD
 from rfi_news.warc.reading import WarcRecord, read_warc
 
@@ -156,7 +157,7 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
         if self.run is None:
             return
         for item in self.run.waiting.values():
-            yield self.merged(item, None)
+            yield merged_article(self, item, None)
         self.run = None
 
     # --- Captured answers ---------------------------------------------------------------------------------
@@ -165,24 +166,24 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
         stats = self.crawler.stats
         assert self.run is not None
         uri = record.header("WARC-Target-URI") or ""
-        provenance = f"{path}@{record.offset} ({uri})"
+        source = f"{path}@{record.offset} ({uri})"  # the WARC record, and the URL it answered
         article_url = record.header(ARTICLE_URL_FIELD)
         if article_url is None and self.run.spider is None and is_rfi_url(uri) and is_article_url(uri):
             article_url = canonical_url(uri)  # another tool's capture of an rfi.fr article page
-        response = self.response_of(record, uri, article_url, provenance)
+        response = self.response_of(record, uri, article_url, source)
         if response is None or not 200 <= response.status < 300:
             stats.inc_value("rfi_news/warc/responses/not_2xx" if response is not None else "rfi_news/warc/bad_http")
             return
         if article_url:
             stats.inc_value("rfi_news/warc/responses/page")
-            yield from self.page(response, article_url, provenance)
+            yield from self.page(response, article_url, source)
         elif self.run.spider == "feedx" and not uri.endswith("/robots.txt"):
             stats.inc_value("rfi_news/warc/responses/feed")
-            yield from self.feed(response, provenance)
+            yield from self.feed(response, source)
         else:
             stats.inc_value("rfi_news/warc/responses/other")  # robots.txt, listings, sitemaps: links only
 
-    def response_of(self, record: WarcRecord, uri: str, article_url: str | None, provenance: str) -> Response | None:
+    def response_of(self, record: WarcRecord, uri: str, article_url: str | None, source: str) -> Response | None:
         """The captured answer as the spider got it live: Scrapy's response class, the body decoded."""
         http = record.http_headers
         try:
@@ -190,7 +191,7 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
         except ValueError:
             status = 0
         if http is None or not status:
-            self.logger.warning("%s: no HTTP status line in the response record; skipped", provenance)
+            self.logger.warning("%r: no HTTP status line in the response record; skipped", source)
             return None
         headers = Headers()
         for name, value in http.headers:
@@ -201,77 +202,33 @@ class WarcSpider(DeclaredArguments, scrapy.Spider):
         try:
             decoded = self.decoding.process_response(request, response)
         except Exception as exc:  # what made the live request fail: a body that cannot be decoded
-            self.logger.warning("%s: the captured body cannot be decoded (%s); skipped", provenance, exc)
+            self.logger.warning("%r: the captured body cannot be decoded (%s); skipped", source, exc)
             self.crawler.stats.inc_value("rfi_news/warc/undecodable")
             return None
         assert isinstance(decoded, Response)
         return decoded
 
-    def page(self, response: Response, article_url: str, provenance: str) -> Iterator[ArticleItem]:
+    def page(self, response: Response, article_url: str, source: str) -> Iterator[ArticleItem]:
         assert self.run is not None
-        page_record = None
-        if isinstance(response, TextResponse):
-            try:
-                page_record = record_from_page(self, response.text, article_url, provenance=provenance)
-            except InvalidInput as exc:
-                self.logger.warning("%s: not an article page (%s)", provenance, exc)
-                self.crawler.stats.inc_value(f"rfi_news/page/invalid/{exc.reason}")
-        else:
-            self.logger.warning("%s: not an HTML page (%s)", provenance, response.headers.get("Content-Type"))
-            self.crawler.stats.inc_value("rfi_news/page/not_html")
+        page_record = read_page_response(self, response, article_url, source)
         if self.run.spider == "feedx":
             feed_item = self.run.waiting.pop(article_url, None)
             if feed_item is not None:
-                yield self.merged(feed_item, page_record)
+                yield merged_article(self, feed_item, page_record)
             return
         if page_record is not None:
-            page_record["url"] = article_url
-            yield new_article(**page_record, provenance=provenance)
+            yield new_article(**page_record, provenance=repr(source))
 
-    def feed(self, response: Response, provenance: str) -> Iterator[ArticleItem]:
+    def feed(self, response: Response, source: str) -> Iterator[ArticleItem]:
         assert self.run is not None
-        try:
-            document = read_feed(response.body)
-        except InvalidInput as exc:
-            self.logger.warning("%s: not an RSS document (%s)", provenance, exc)
-            self.crawler.stats.inc_value(f"rfi_news/feed/invalid/{exc.reason}")
+        document = read_feed_response(self, response, source)
+        if document is None:  # logged and counted
             return
-        if not document.readable:
-            self.logger.warning("%s: not an RSS document (%s)", provenance, document.error or "no <rss> root")
-            self.crawler.stats.inc_value("rfi_news/feed/unreadable")
-            return
-        if document.error:
-            self.logger.warning(
-                "%s: broken XML, keeping the %d item(s) before the break", provenance, len(document.entries)
-            )
-            self.crawler.stats.inc_value("rfi_news/feed/broken_xml")
-        for number, entry in enumerate(document.entries, start=1):
-            item_provenance = f"{provenance} item {number} ({entry.link})"
-            try:
-                item = article_from_feed_item(
-                    self,
-                    link=entry.link,
-                    title=entry.title,
-                    description=entry.description or "",
-                    feed_published=entry.pub_date,
-                    source="feedx",
-                    provenance=item_provenance,
-                )
-            except InvalidInput as exc:  # that item only
-                self.logger.warning("%s: not a feed item (%s)", item_provenance, exc)
-                self.crawler.stats.inc_value(f"rfi_news/item/invalid/{exc.reason}")
-                continue
-            link = (entry.link or "").strip()
-            if not (self.run.follow and link and is_rfi_url(link) and is_article_url(link)):
+        for item, link in feed_items(self, document, source):
+            article_url = page_to_follow(link) if self.run.follow else None
+            if article_url is None:
                 yield item
-                continue
-            article_url = canonical_url(link)
-            # Live, a second request for the same page was dropped by Scrapy's duplicate filter: no record.
-            if article_url not in self.run.followed:
+            elif article_url not in self.run.followed:
+                # Live, a second request for the same page was dropped by Scrapy's duplicate filter: no record.
                 self.run.followed.add(article_url)
                 self.run.waiting[article_url] = item
-
-    def merged(self, feed_item: ArticleItem, page: dict[str, Any] | None) -> ArticleItem:
-        record = merge_feed_and_page(dict(feed_item), page)
-        self.crawler.stats.inc_value(f"rfi_news/follow/source/{record['source']}")
-        return new_article(**record)
