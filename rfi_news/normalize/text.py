@@ -14,6 +14,9 @@ _ZERO_WIDTH_OR_CONTROL_RE = re.compile(f"[{ZERO_WIDTH}{CONTROL_CHARACTERS}]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # Four or more characters in U+00A1-U+00FF: GBK bytes that someone decoded as Latin-1.
 _MOJIBAKE_RUN_RE = re.compile(r"[\u00a1-\u00ff]{4,}")
+# What steps 1-3 act on: an entity (``&``), a lone surrogate, a zero-width or control character, a character of a
+# mojibake run. A text in NFC with none of these leaves steps 1-3 as it came.
+_STEPS_1_TO_3_ACT_ON_RE = re.compile(f"[&\ud800-\udfff{ZERO_WIDTH}{CONTROL_CHARACTERS}\u00a1-\u00ff]")
 # A block of text that holds nothing but punctuation (and spaces) is no paragraph.
 _PUNCTUATION_ONLY_RE = re.compile(r"^[\s\W_]*$")
 
@@ -66,6 +69,8 @@ def normalize_text(text: str | None) -> str:
     """
     if not text or not isinstance(text, str):
         return ""
+    if _STEPS_1_TO_3_ACT_ON_RE.search(text) is None and unicodedata.is_normalized("NFC", text):
+        return " ".join(text.split())  # most texts: steps 1-3 would change nothing, and asking costs less
     # html.unescape can make a surrogate (``&#xd800;``), so they are replaced after it.
     text = unicodedata.normalize("NFC", without_surrogates(html.unescape(text)))
     text = _ZERO_WIDTH_OR_CONTROL_RE.sub("", text)

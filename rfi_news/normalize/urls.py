@@ -20,6 +20,8 @@ WEB_SCHEMES = ("http", "https")
 EDITION_LANGUAGES = {"cn": "zh-Hans", "tw": "zh-Hant"}
 COLUMN_SECTION = "专栏检索"
 _SLASH_RUN_RE = re.compile(r"/{2,}")
+# White space (``\s`` is str.isspace's set) or a C0 control character: no image URL holds one.
+_SPACE_OR_CONTROL_RE = re.compile(r"[\s\x00-\x1f]")
 
 
 # A path already in canonical form: unreserved characters, "/" and upper-case escapes of non-ASCII bytes only (an
@@ -100,7 +102,7 @@ def image_url(src: str | None, article_url: str) -> str | None:
     """A record's ``image``: ``src`` resolved against the article, when it is an absolute http(s) URL then;
     ``None`` for anything else (``javascript:``, ``data:``, an unsplittable URL), which never costs the record."""
     joined = resolve_link(article_url, src)
-    if joined is None or any(char.isspace() or ord(char) < 0x20 for char in joined):
+    if joined is None or _SPACE_OR_CONTROL_RE.search(joined):
         return None
     parts = urlsplit(joined)
     if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:

@@ -31,7 +31,7 @@ import re
 import stat
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import scrapy
 from scrapy.settings import BaseSettings
@@ -264,7 +264,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         max_bytes = self.crawler.settings.getint("ARCHIVE_MAX_FILE_BYTES")
         try:
             with file_path.open("rb") as handle:
-                data = handle.read(max_bytes + 1) if max_bytes > 0 else handle.read()
+                data = read_at_most(handle, max_bytes) if max_bytes > 0 else handle.read()
         except OSError as exc:
             raise InvalidInput("unreadable", exc.strerror or type(exc).__name__) from None
         if max_bytes > 0 and len(data) > max_bytes:
@@ -301,3 +301,17 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         if digest is not None:
             item["file_digest"] = digest
         return item
+
+
+def read_at_most(handle: BinaryIO, max_bytes: int) -> bytes:
+    """The file's bytes, or its first ``max_bytes + 1`` when it holds more (the caller refuses it then).
+
+    ``read(n)`` allocates ``n`` bytes before it reads: asked for ``max_bytes + 1`` (8 MiB) it cost some 40 µs a
+    file. So the file's size is asked first, and a file that grew since (or a special file, whose size says
+    nothing) is read on to the limit.
+    """
+    size = os.fstat(handle.fileno()).st_size
+    data = handle.read(min(size, max_bytes) + 1)
+    if size < len(data) <= max_bytes:
+        data += handle.read(max_bytes + 1 - len(data))
+    return data
