@@ -52,6 +52,14 @@ def test_the_template_of_each_item_and_what_it_lacked_are_counted(archive_crawl:
     assert not archive_crawl.stat("rfi_news/item/missing/paragraphs")
 
 
+def test_a_run_over_the_real_items_logs_no_warning(archive_crawl: CrawlResult) -> None:
+    """A WARNING means something to look at: none of these items is bad, and the run's own settings are sound
+    (the redirect middlewares once warned on every archive run, finding no RefererMiddleware)."""
+    warnings = [line for line in archive_crawl.log.splitlines() if re.search(r"\] (WARNING|ERROR): ", line)]
+    assert warnings == []
+    assert archive_crawl.stat("log_count/WARNING") == 0
+
+
 def test_enough_hand_checked_records() -> None:
     assert len(EXPECTED_FILES) >= 13
     assert "seed_rfi_20231230.json" in {path.name for path in EXPECTED_FILES}

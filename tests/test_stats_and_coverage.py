@@ -16,7 +16,7 @@ from rfi_news import settings as project_settings
 from rfi_news.coverage import FieldCoverageSpidermon
 from rfi_news.items import new_article
 from rfi_news.logformatter import RecordLogFormatter
-from rfi_news.spiders.archive import REQUEST_ONLY_SPIDER_MIDDLEWARES, ArchiveSpider
+from rfi_news.spiders.archive import REDIRECT_MIDDLEWARES, REQUEST_ONLY_SPIDER_MIDDLEWARES, ArchiveSpider
 from rfi_news.spiders.rfi import RfiSpider
 from rfi_news.stats import RunStatsCollector
 
@@ -166,6 +166,9 @@ def test_the_archive_spider_runs_without_the_request_only_spider_middlewares() -
     for name in REQUEST_ONLY_SPIDER_MIDDLEWARES:
         assert middlewares[name] is None
     assert "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware" not in middlewares  # left as Scrapy has it
+    downloader = crawler.settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert [downloader[name] for name in REDIRECT_MIDDLEWARES] == [None, None]
+    assert downloader["rfi_news.robotstxt.QuietRobotsTxtMiddleware"] == 100  # the rest as the project has them
 
 
 def test_the_rfi_spider_handles_one_item_at_a_time_and_stays_polite() -> None:

@@ -54,6 +54,12 @@ REQUEST_ONLY_SPIDER_MIDDLEWARES = (
     "scrapy.spidermiddlewares.depth.DepthMiddleware",
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware",
 )
+# The archive's requests are data: URLs, never redirected; and without RefererMiddleware Scrapy's redirect
+# middlewares would log a WARNING on every run (they look for it when the engine starts).
+REDIRECT_MIDDLEWARES = (
+    "rfi_news.middlewares.AllowedHostsMetaRefreshMiddleware",
+    "rfi_news.middlewares.AllowedHostsRedirectMiddleware",
+)
 STATE_KEY = "archive_last_file"
 FILES_READ_KEY = "archive_files_read"
 BATCH_URL = "data:,"  # no download: the batch's files are read by the callback
@@ -171,6 +177,9 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         for name in REQUEST_ONLY_SPIDER_MIDDLEWARES:
             middlewares.setdefault(name, None)
         settings.set("SPIDER_MIDDLEWARES", middlewares, priority="spider")
+        downloader = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        downloader.update(dict.fromkeys(REDIRECT_MIDDLEWARES))
+        settings.set("DOWNLOADER_MIDDLEWARES", downloader, priority="spider")
 
     @property
     def root(self) -> Path:
