@@ -90,7 +90,11 @@ EXTENSIONS = {
     "rfi_news.extensions.StatsFile": 900,  # on only when STATS_FILE names a file
     "rfi_news.extensions.HealthSummary": 910,
     "rfi_news.progress.Progress": 920,  # done / total, rate, ETA every RFI_PROGRESS_INTERVAL seconds
+    "rfi_news.heap.CollectorTuning": 950,  # the heap the crawl starts with frozen; see RFI_GC_YOUNG_THRESHOLD
 }
+# Allocations between two collections of the youngest generation during a crawl (Python's default: 700); 0 leaves
+# the collector as Python sets it. rfi_news/heap.py says what was measured.
+RFI_GC_YOUNG_THRESHOLD = 7000
 RFI_PROGRESS_INTERVAL = 60  # seconds; 0 switches the progress lines off
 STATS_FILE = None
 

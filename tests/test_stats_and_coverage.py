@@ -3,17 +3,20 @@ figures, at less cost."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
 import pytest
 import scrapy
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 from spidermon.contrib.scrapy.extensions import Spidermon
 
 from rfi_news import settings as project_settings
 from rfi_news.coverage import FieldCoverageSpidermon
+from rfi_news.heap import CollectorTuning
 from rfi_news.items import new_article
 from rfi_news.logformatter import RecordLogFormatter
 from rfi_news.spiders.archive import REDIRECT_MIDDLEWARES, REQUEST_ONLY_SPIDER_MIDDLEWARES, ArchiveSpider
@@ -178,3 +181,28 @@ def test_the_rfi_spider_handles_one_item_at_a_time_and_stays_polite() -> None:
     assert settings.getbool("AUTOTHROTTLE_ENABLED") is True
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
     assert settings.getfloat("DOWNLOAD_DELAY") == 1.0
+
+
+# --- The garbage collector during a crawl (rfi_news/heap.py) ----------------------------------------------------
+
+
+def test_the_collector_is_tuned_while_the_spider_runs_and_as_python_left_it_after() -> None:
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    crawler = get_crawler(settings_dict=PROJECT)
+    extension = CollectorTuning.from_crawler(crawler)
+    try:
+        extension.spider_opened()
+        assert gc.get_threshold() == (7000, *before[1:])
+        assert gc.get_freeze_count() > 10_000  # the modules, classes and settings alive now
+    finally:
+        extension.engine_stopped()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+    extension.engine_stopped()  # a second stop (or one without an open) changes nothing
+    assert gc.get_threshold() == before
+
+
+def test_a_young_threshold_of_0_leaves_the_collector_alone() -> None:
+    with pytest.raises(NotConfigured):
+        CollectorTuning.from_crawler(get_crawler(settings_dict={**PROJECT, "RFI_GC_YOUNG_THRESHOLD": 0}))

@@ -34,6 +34,13 @@ def split_url(url: str) -> SplitResult:
     a host that NFKC turns into a different one such as ``www.rfi.fr／``, a port that is no number)."""
     if not isinstance(url, str):
         raise InvalidInput("bad_url", f"not a string: {type(url).__name__}")
+    return _split_str(url)
+
+
+# A record's url is split by the spider's check, the url pipeline and the readers of its path, up to a hundred
+# records apart when Scrapy processes items concurrently: more than urlsplit's own cache (128 entries) holds.
+@lru_cache(maxsize=1024)
+def _split_str(url: str) -> SplitResult:
     try:
         url.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it, so no URL either
@@ -104,12 +111,8 @@ def image_url(src: str | None, article_url: str) -> str | None:
     joined = resolve_link(article_url, src)
     if joined is None or _SPACE_OR_CONTROL_RE.search(joined):
         return None
-    parts = urlsplit(joined)
+    parts = split_url(joined)  # resolve_link split it (and found it UTF-8): the answer is cached
     if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
-        return None
-    try:
-        joined.encode("utf-8")
-    except UnicodeEncodeError:
         return None
     return parts.scheme.lower() + joined[len(parts.scheme) :]
 

@@ -166,6 +166,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
     )
     path: Path
     shard: tuple[int, int] | None
+    _root_is_file: bool | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -190,7 +191,9 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         return crawl_state(self.crawler)
 
     def _relative_parts(self, file_path: Path) -> list[str]:
-        return [file_path.name] if self.root.is_file() else list(file_path.relative_to(self.root).parts)
+        if self._root_is_file is None:  # asked once, not once per file
+            self._root_is_file = self.root.is_file()
+        return [file_path.name] if self._root_is_file else list(file_path.relative_to(self.root).parts)
 
     async def start(self) -> AsyncIterator[Any]:
         # JOBDIR's SpiderState gives the spider a ``state`` dict that survives a stopped run.
@@ -259,20 +262,21 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         known = self.crawl_state
         for path in paths:
             # One file is one record: whatever it holds costs that file only (logged, counted, the batch goes on).
-            item = read_guarded(self, "archive", path, self.read_file, Path(path), known)
+            item = read_guarded(self, "archive", path, self.read_file, path, known)
             if item is not None:
                 yield item
 
-    def read_file(self, file_path: Path, state: CrawlStateBackend | None = None) -> Any:
+    def read_file(self, file_path: str | os.PathLike[str], state: CrawlStateBackend | None = None) -> Any:
         """The record of one archive file; :class:`InvalidInput` when it holds none (``read_batch`` logs and counts
         it), or ``None`` when ``state`` knows the file (its record was emitted and the file is byte for byte the same).
         ``str(path)`` may hold surrogate escapes (a name that is not UTF-8): ``%r`` shows them escaped."""
         stats = self.crawler.stats
         stats.inc_value("rfi_news/archive/files")
-        provenance = repr(str(file_path))
+        path = os.fspath(file_path)  # the batch's paths are strings: no Path object per file
+        provenance = repr(path)
         max_bytes = self.crawler.settings.getint("ARCHIVE_MAX_FILE_BYTES")
         try:
-            with file_path.open("rb") as handle:
+            with open(path, "rb") as handle:  # noqa: PTH123 - a str path: no Path object per file
                 data = read_at_most(handle, max_bytes) if max_bytes > 0 else handle.read()
         except OSError as exc:
             raise InvalidInput("unreadable", exc.strerror or type(exc).__name__) from None
