@@ -54,6 +54,7 @@ class Run:
     crawl_cpu: float  # CPU seconds between spider_opened and engine_stopped (cpu_meter.py)
     process_cpu: float  # CPU seconds of the whole child process (start-up included)
     peak_rss_mib: float
+    gc_seconds: float = 0.0  # of crawl_cpu, in the cyclic garbage collector
 
     @property
     def us_per_record(self) -> float:
@@ -94,7 +95,13 @@ def run_child(command: list[str], cwd: Path, cpu: int | None, env: dict[str, str
 
 
 def crawl(
-    config: str, project: Path | None, corpus: Path, work: Path, cpu: int | None, state_dir: Path | None = None
+    config: str,
+    project: Path | None,
+    corpus: Path,
+    work: Path,
+    cpu: int | None,
+    state_dir: Path | None = None,
+    extra_settings: dict[str, str] | None = None,
 ) -> Run:
     """One crawl of ``corpus``: the archive spider of the project at ``project``, or the floor spider (``None``)."""
     output = work / "out.jsonl"
@@ -102,6 +109,8 @@ def crawl(
     log_file = work / f"{config}.log"
     runner = [sys.executable, str(BENCH_DIR / "run_crawl.py")]
     settings = ["-s", "LOG_LEVEL=INFO", "-s", f"LOG_FILE={log_file}"]
+    for name, value in (extra_settings or {}).items():
+        settings += ["-s", f"{name}={value}"]
     env = {k: v for k, v in os.environ.items() if k not in ("RFI_STATE_DIR", "RFI_OUTPUT_DIR")}
     env["BENCH_METER_FILE"] = str(meter)
     if project is not None:
@@ -122,7 +131,7 @@ def crawl(
         raise SystemExit(f"{config}: {written} lines written, {figures['items']} items scraped")
     output.unlink()
     meter.unlink()
-    return Run(config, written, figures["crawl_cpu_seconds"], process_cpu, peak)
+    return Run(config, written, figures["crawl_cpu_seconds"], process_cpu, peak, figures.get("gc_seconds", 0.0))
 
 
 def median(values: list[float]) -> float:
@@ -197,7 +206,7 @@ def main() -> None:
                         print(
                             f"  round {round_number} {config:>10} {size:>6} files: {run.us_per_record:5.0f} us/record "
                             f"({run.crawl_cpu:6.2f} s crawl CPU, {run.process_cpu:6.2f} s process), "
-                            f"peak RSS {run.peak_rss_mib:5.1f} MiB",
+                            f"peak RSS {run.peak_rss_mib:5.1f} MiB, GC {run.gc_seconds:5.2f} s",
                             flush=True,
                         )
             if "state" in options.sections:

@@ -37,18 +37,18 @@ class FieldCoverageSpidermon(Spidermon):
             or settings.get("SPIDERMON_DICT_FIELDS_COVERAGE_LEVELS", -1) != -1
         )
         self.stats = crawler.stats
+        self._count_keys: dict[type, tuple[str, dict[str, str]]] = {}
 
     def item_scraped(self, item: Any, response: Any, spider: Any) -> None:
-        values = item.items() if isinstance(item, Mapping) else ItemAdapter(item).items()
-        if self.walks_deeper or any(isinstance(value, dict) for _, value in values):
+        if self.walks_deeper:
             super().item_scraped(item, response, spider)
             return
-        inc_value = self.stats.inc_value
-        item_count_stat = f"spidermon_item_scraped_count/{type(item).__name__}"
-        inc_value("spidermon_item_scraped_count")
-        inc_value(item_count_stat)
         skip_none, skip_falsy, skip_by_type = self.skip_none, self.skip_falsy, self.skip_values_by_type
-        for name, value in values:
+        counted = []
+        for name, value in item.items() if isinstance(item, Mapping) else ItemAdapter(item).items():
+            if isinstance(value, dict):  # Spidermon walks into it: its own walk counts the whole record
+                super().item_scraped(item, response, spider)
+                return
             if value is None:
                 if skip_none:
                     continue
@@ -57,4 +57,17 @@ class FieldCoverageSpidermon(Spidermon):
             skipped = skip_by_type.get(type(value))
             if skipped is not None and value in skipped:
                 continue
-            inc_value(f"{item_count_stat}/{name}")
+            counted.append(name)
+        inc_value = self.stats.inc_value
+        item_key, field_keys = self._keys_of(type(item))
+        inc_value("spidermon_item_scraped_count")
+        inc_value(item_key)
+        for name in counted:
+            inc_value(field_keys.get(name) or field_keys.setdefault(name, f"{item_key}/{name}"))
+
+    def _keys_of(self, item_class: type) -> tuple[str, dict[str, str]]:
+        """Spidermon's count key for the item class, and its per-field keys (made once, not per record)."""
+        keys = self._count_keys.get(item_class)
+        if keys is None:
+            keys = self._count_keys[item_class] = (f"spidermon_item_scraped_count/{item_class.__name__}", {})
+        return keys

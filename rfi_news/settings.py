@@ -94,7 +94,7 @@ EXTENSIONS = {
 }
 # Allocations between two collections of the youngest generation during a crawl (Python's default: 700); 0 leaves
 # the collector as Python sets it. rfi_news/heap.py says what was measured.
-RFI_GC_YOUNG_THRESHOLD = 7000
+RFI_GC_YOUNG_THRESHOLD = 25_000
 RFI_PROGRESS_INTERVAL = 60  # seconds; 0 switches the progress lines off
 STATS_FILE = None
 

@@ -193,7 +193,7 @@ def test_the_collector_is_tuned_while_the_spider_runs_and_as_python_left_it_afte
     extension = CollectorTuning.from_crawler(crawler)
     try:
         extension.spider_opened()
-        assert gc.get_threshold() == (7000, *before[1:])
+        assert gc.get_threshold() == (25_000, *before[1:])
         assert gc.get_freeze_count() > 10_000  # the modules, classes and settings alive now
     finally:
         extension.engine_stopped()
