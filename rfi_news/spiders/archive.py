@@ -119,35 +119,43 @@ def _suffix_kind(name: str) -> str:
     return "suffix_case" if name.lower().endswith(ARCHIVE_SUFFIXES) else "other_suffix"
 
 
-def iter_archive_files(root: Path, skipped: Skipped | None = None) -> Iterator[Path]:
-    """``root`` itself if a file, else every ``*.md``/``*.txt`` below it, depth first, sorted by name.
+def archive_files(root: Path, skipped: Skipped | None = None) -> Iterator[tuple[str, list[str]]]:
+    """``root`` itself if a file, else every ``*.md``/``*.txt`` below it, depth first, sorted by name: each as its
+    path and its path's parts below ``root`` (the file's name when ``root`` is the file).
 
     The order is that of the files' relative path parts, so "every file after X" is well defined. Folders are
     not entered through links (no loop can list the archive forever); every name that is not read is handed to
     ``skipped`` with why (``suffix_case``, ``not_a_regular_file`` for a FIFO or a socket, which would block a
-    read, ``dangling_link``, ``symlink_loop``, ``unreadable_folder``…).
+    read, ``dangling_link``, ``symlink_loop``, ``unreadable_folder``…). Paths are strings, made as ``root / name``
+    would make them: a Path object per file (and its ``relative_to``) cost more than reading the listing.
     """
     report = skipped or (lambda path, why: None)
     if root.is_file():
-        yield root
+        yield str(root), [root.name]
         return
+    yield from _folder_files(str(root), [], report)
+
+
+def _folder_files(folder: str, parts: list[str], report: Skipped) -> Iterator[tuple[str, list[str]]]:
     # Names and kinds only: a folder of tens of thousands of files is listed whole (to sort it), and an
     # os.DirEntry per file would cost three times the memory.
     try:
-        with os.scandir(root) as scan:
+        with os.scandir(folder) as scan:
             entries = sorted((entry.name, _entry_kind(entry)) for entry in scan)
     except OSError:
-        report(root, "unreadable_folder")
+        report(Path(folder), "unreadable_folder")
         return
     for name, kind in entries:
+        # As str(Path(folder) / name) is, without a Path per file.
+        path = name if folder == "." else os.path.join(folder, name)  # noqa: PTH118
         if kind == "folder":
-            yield from iter_archive_files(root / name, report)
+            yield from _folder_files(path, [*parts, name], report)
         elif kind != "file":
-            report(root / name, kind)
+            report(Path(path), kind)
         elif (suffix := _suffix_kind(name)) != "file":
-            report(root / name, suffix)
+            report(Path(path), suffix)
         else:
-            yield root / name
+            yield path, [*parts, name]
 
 
 class ArchiveSpider(DeclaredArguments, scrapy.Spider):
@@ -166,7 +174,6 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
     )
     path: Path
     shard: tuple[int, int] | None
-    _root_is_file: bool | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -190,11 +197,6 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
     def crawl_state(self) -> CrawlStateBackend | None:
         return crawl_state(self.crawler)
 
-    def _relative_parts(self, file_path: Path) -> list[str]:
-        if self._root_is_file is None:  # asked once, not once per file
-            self._root_is_file = self.root.is_file()
-        return [file_path.name] if self._root_is_file else list(file_path.relative_to(self.root).parts)
-
     async def start(self) -> AsyncIterator[Any]:
         # JOBDIR's SpiderState gives the spider a ``state`` dict that survives a stopped run.
         if self.path is None:
@@ -203,7 +205,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
         resume_after = state.get(STATE_KEY) if state else None
         # The run's total for the progress lines (rfi_news.progress), and how far a resumed run starts: the files
         # the stopped run read (its batches still queued in JOBDIR are read again by this one).
-        total = sum(1 for _ in iter_archive_files(self.root))
+        total = sum(1 for _ in archive_files(self.root))
         done_before = int(state.get(FILES_READ_KEY, 0)) if state else 0
         self.crawler.stats.set_value(TOTAL_STAT, total)
         self.crawler.stats.set_value(DONE_BEFORE_STAT, done_before)
@@ -218,13 +220,14 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
             )
         batch_size = max(1, self.crawler.settings.getint("ARCHIVE_BATCH_FILES"))
         batch: list[str] = []
-        for file_path in iter_archive_files(self.root, self.skipped):
-            parts = self._relative_parts(file_path)
+        batched_parts: list[str] = []  # the parts of the batch's last file
+        for path, parts in archive_files(self.root, self.skipped):
             if resume_after and parts <= resume_after:
                 continue
             if self.shard and shard_of(parts, self.shard[1]) != self.shard[0]:
                 continue
-            batch.append(str(file_path))
+            batch.append(path)
+            batched_parts = parts
             if len(batch) == batch_size:
                 # Noted before the yield: the engine queues the request as it receives it, and the job saves the
                 # queue and this state together, so a resumed run neither repeats nor skips the batch.
@@ -234,7 +237,7 @@ class ArchiveSpider(DeclaredArguments, scrapy.Spider):
                 batch = []
         if batch:
             if state is not None:
-                state[STATE_KEY] = self._relative_parts(Path(batch[-1]))
+                state[STATE_KEY] = batched_parts
             yield self.batch_request(batch)
 
     def batch_request(self, paths: list[str]) -> scrapy.Request:
