@@ -224,7 +224,7 @@ class TestFeedReader:
         document = read_feed((FIXTURES / "feeds" / "feedx_rfi.xml").read_bytes())
         assert document.readable
         assert document.error is None
-        assert document.encoding == "UTF-8"
+        assert document.encoding == "utf-8"  # the declaration says UTF-8; w3lib resolves the label
         assert len(document.entries) == 12
         first = document.entries[0]
         assert first.title == "日本加强与中俄博弈 推进明年举行日本与中亚五国首脑峰会"

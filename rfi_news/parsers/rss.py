@@ -6,15 +6,14 @@ from bytes, so its own declaration (not an HTTP header) decides the encoding.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from io import BytesIO
 
 from lxml import etree
+from w3lib.encoding import html_body_declared_encoding
 
 from rfi_news.errors import InvalidInput
 
-_DECLARED_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 FEED_ROOTS = frozenset({"rss", "RDF"})
 
 
@@ -29,7 +28,7 @@ class FeedEntry:
 @dataclass
 class FeedDocument:
     entries: list[FeedEntry] = field(default_factory=list)
-    encoding: str | None = None  # as the XML declaration says
+    encoding: str | None = None  # as the XML declaration says, resolved by w3lib (``UTF-8`` is ``utf-8``)
     error: str | None = None  # where the XML broke off; the entries are those completed before it
     readable: bool = True  # False when the document is not RSS at all
 
@@ -65,8 +64,7 @@ def read_feed(data: bytes) -> FeedDocument:
     """
     if not isinstance(data, bytes | bytearray):
         raise InvalidInput("not_bytes", f"feed data is {type(data).__name__}, not bytes")
-    declared = _DECLARED_ENCODING_RE.match(data)
-    document = FeedDocument(encoding=declared.group(1).decode("ascii") if declared else None)
+    document = FeedDocument(encoding=html_body_declared_encoding(bytes(data[:4096])))
     root_name = None
     events = etree.iterparse(
         BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=True

@@ -8,11 +8,11 @@ lines (a URL, a file, a WARC record), always quoted with ``%r``.
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterator
 
 from scrapy import Spider
 from scrapy.http import Response, TextResponse
+from w3lib.encoding import http_content_type_encoding
 
 from rfi_news.guard import read_guarded
 from rfi_news.items import ArticleItem, new_article
@@ -57,24 +57,19 @@ def read_feed_response(spider: Spider, response: Response, source: str) -> FeedD
     return document
 
 
-def _codec_name(label: str | None) -> str | None:
-    try:
-        return codecs.lookup(label).name if label else None
-    except LookupError:
-        return label.lower() if label else None
-
-
 def check_charset(spider: Spider, response: Response, source: str, declared: str | None) -> None:
-    """The XML declaration decides the encoding; a header that says otherwise is logged and counted."""
+    """The XML declaration decides the encoding; a header that says otherwise is logged and counted. Both are
+    read by w3lib, which also resolves their labels as browsers do (``ISO-8859-1`` is ``cp1252``)."""
     content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-    header = None
-    for parameter in content_type.split(";")[1:]:
-        key, _, value = parameter.strip().partition("=")
-        if key.lower() == "charset":
-            header = value.strip("\"' ")
-    if header and declared and _codec_name(header) != _codec_name(declared):
+    served = http_content_type_encoding(content_type)
+    if served and declared and served != declared:
         spider.logger.warning(
-            "%r: served as charset=%r but the XML declares %s; reading it as %s", source, header, declared, declared
+            "%r: Content-Type %r says %s but the XML declares %s; reading it as %s",
+            source,
+            content_type,
+            served,
+            declared,
+            declared,
         )
         spider.crawler.stats.inc_value("rfi_news/feed/charset_mismatch")
 
