@@ -612,7 +612,8 @@ def test_bad_input_in_a_capture_is_logged_and_counted_as_it_was_live(
         expected = [
             f"{mirror[side]!r}: not an RSS document (",
             f"{feed[side]!r}: broken XML, keeping the 3 item(s) before the break: ",
-            f"{feed[side]!r}: served as charset='ISO-8859-1' but the XML declares UTF-8; reading it as UTF-8",
+            f"{feed[side]!r}: Content-Type 'application/rss+xml; charset=ISO-8859-1' says cp1252 but the XML "
+            "declares utf-8; reading it as utf-8",
             f"item {feed[side] + ' item 3'!r} skipped: ",
             f"{not_html[side]!r}: not an HTML page (b'image/png')",
             f"page {deep[side]!r} skipped: ",
