@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from lxml import etree
+
+from rfi_news.errors import InvalidInput
 from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
 from rfi_news.parsers.body import parse_fragment, read_body
 from rfi_news.parsers.item import read_item_html, usable_image
-from rfi_news.parsers.rss import read_feed
+from rfi_news.parsers.rss import FeedEntry, read_feed
 from tests.conftest import ARCHIVE_DIR, FIXTURES
 
 SEED = (ARCHIVE_DIR / "seed_rfi_20231230.md").read_text(encoding="utf-8")
@@ -40,6 +44,54 @@ class TestArchiveEntry:
 
     def test_truncated(self) -> None:
         assert parse_archive_entry(SEED[:2000]).truncated
+
+    # The detail goes into the WARNING that names the dropped file: it says which line is wrong and quotes its
+    # first 60 characters.
+    @pytest.mark.parametrize(
+        ("text", "reason", "detail"),
+        [
+            (b"<!--1703927701000-->", "not_text", "bytes, not a string"),
+            (None, "not_text", "NoneType, not a string"),
+            (" \n", "empty", "the file holds no text"),
+            ("<!--1703927701000-->\n[t](https://www.rfi.fr/cn/x)", "no_header", "fewer than three lines"),
+            (
+                "# duty-machine/news: the RFI Chinese feed, one Markdown file per item since 2019\n\n\n",
+                "no_epoch_line",
+                # 21 + 22 + 17 characters: the space after "file" is the 61st.
+                "line 1 is not <!--epoch ms-->: '# duty-machine/news: the RFI Chinese feed, one Markdown file'",
+            ),
+            (
+                "<!--1703927701000-->\n" + "标题" * 40 + "\n------\n",
+                "no_title_line",
+                "line 2 is not [title](link): '" + "标题" * 30 + "'",
+            ),
+            (
+                "<!--1703927701000-->\n[t](https://www.rfi.fr/cn/x)\n"
+                "==================================================================\n",
+                "no_rule_line",
+                "line 3 is not ------: '" + "=" * 60 + "'",
+            ),
+        ],
+    )
+    def test_what_is_wrong_is_said(self, text: str, reason: str, detail: str) -> None:
+        with pytest.raises(ArchiveFormatError) as caught:
+            parse_archive_entry(text)
+        assert (caught.value.reason, caught.value.detail) == (reason, detail)
+
+    def test_three_lines_and_no_description_is_an_empty_cut_item(self) -> None:
+        entry = parse_archive_entry("<!--1703927701000-->\n[标题](https://www.rfi.fr/cn/x)\n------")
+        assert (entry.epoch_ms, entry.title, entry.link) == (1703927701000, "标题", "https://www.rfi.fr/cn/x")
+        assert (entry.description, entry.truncated) == ("", True)
+
+    def test_a_byte_order_mark_before_the_epoch_line_is_read_past(self) -> None:
+        entry = parse_archive_entry("\ufeff" + SEED)
+        assert entry.epoch_ms == 1703927701000
+        assert entry.title == "日本加强与中俄博弈 推进明年举行日本与中亚五国首脑峰会"
+
+    def test_only_a_byte_order_mark_is_read_past(self) -> None:
+        with pytest.raises(ArchiveFormatError) as caught:
+            parse_archive_entry("X" + SEED)
+        assert caught.value.reason == "no_epoch_line"
 
 
 class TestItemReader:
@@ -251,3 +303,69 @@ class TestFeedReader:
         document = read_feed(b"\x00\xff not xml at all")
         assert not document.readable
         assert document.entries == []
+
+    def test_link_of_the_first_item(self) -> None:
+        first = read_feed((FIXTURES / "feeds" / "feedx_rfi.xml").read_bytes()).entries[0]
+        assert first.link == (
+            "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20231230-%E6%97%A5%E6%9C%AC%E5%8A%A0%E5%BC%BA%E4%B8%8E%E4%B8%AD"
+            "%E4%BF%84%E5%8D%9A%E5%BC%88-%E6%8E%A8%E8%BF%9B%E6%98%8E%E5%B9%B4%E4%B8%BE%E8%A1%8C%E6%97%A5%E6%9C%AC%E4"
+            "%B8%8E%E4%B8%AD%E4%BA%9A%E4%BA%94%E5%9B%BD%E9%A6%96%E8%84%91%E5%B3%B0%E4%BC%9A"
+        )
+
+    def test_rss_1_0_items_in_a_namespace_are_read(self) -> None:
+        feed = (
+            b'<?xml version="1.0" encoding="utf-8"?>'
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">'
+            b'<channel rdf:about="https://www.rfi.fr/cn/"><title>RFI</title></channel>'
+            b'<item rdf:about="https://www.rfi.fr/cn/a/20240101-a"><title>\xe6\xa0\x87\xe9\xa2\x98</title>'
+            b"<link>https://www.rfi.fr/cn/a/20240101-a</link><description>&lt;p&gt;x&lt;/p&gt;</description></item>"
+            b"</rdf:RDF>"
+        )
+        document = read_feed(feed)
+        assert (document.readable, document.encoding, document.error) == (True, "utf-8", None)
+        assert document.entries == [FeedEntry("标题", "https://www.rfi.fr/cn/a/20240101-a", None, "<p>x</p>")]
+
+    def test_comments_and_processing_instructions_in_an_item_are_read_past(self) -> None:
+        feed = b"<rss><channel><item><!-- c --><?pi x?><title>t</title><pubDate>d</pubDate></item></channel></rss>"
+        assert read_feed(feed).entries == [FeedEntry("t", None, "d", None)]
+
+    @pytest.mark.parametrize(
+        ("head", "encoding"),
+        [(b"<?xml version='1.0' encoding='GB18030'?>", "GB18030"), (b'<?xml version="1.0"?>', None), (b"", None)],
+    )
+    def test_the_declared_encoding_is_reported(self, head: bytes, encoding: str | None) -> None:
+        assert read_feed(head + b"<rss><channel></channel></rss>").encoding == encoding
+
+    def test_a_bytearray_is_read_and_text_is_refused(self) -> None:
+        assert (
+            read_feed(bytearray(b"<rss><channel><item><title>t</title></item></channel></rss>")).entries[0].title == "t"
+        )
+        with pytest.raises(InvalidInput) as caught:
+            read_feed("<rss/>")  # type: ignore[arg-type]
+        assert (caught.value.reason, caught.value.detail) == ("not_bytes", "feed data is str, not bytes")
+
+    def test_the_error_is_lxmls_message_on_one_line(self) -> None:
+        data = b"<rss><channel><item><title>a</title></item><item><title>b"
+        with pytest.raises(etree.XMLSyntaxError) as direct:
+            etree.fromstring(data)
+        document = read_feed(data)
+        assert document.error == " ".join(str(direct.value).split())
+        assert [entry.title for entry in document.entries] == ["a"]
+
+    def test_an_external_entity_is_not_read(self, tmp_path: Path) -> None:
+        secret = tmp_path / "secret.txt"
+        secret.write_text("SECRET", encoding="utf-8")
+        feed = (
+            f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
+            "<rss><channel><item><title>t</title><description>x&e;</description></item></channel></rss>"
+        ).encode()
+        document = read_feed(feed)
+        assert [entry.title for entry in document.entries] == ["t"]
+        assert "SECRET" not in (document.entries[0].description or "")
+
+    def test_a_description_over_ten_megabytes_is_read_whole(self) -> None:
+        # libxml2 refuses a text node over 10,000,000 bytes unless told the tree may be huge.
+        big = "x" * 10_500_000
+        feed = f"<rss><channel><item><description><![CDATA[{big}]]></description></item></channel></rss>"
+        document = read_feed(feed.encode())
+        assert (document.error, len(document.entries[0].description or "")) == (None, 10_500_000)
