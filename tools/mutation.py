@@ -45,6 +45,7 @@ UNIT_TESTS = (
     "tests/test_pipelines.py",
     "tests/test_item_records.py",
     "tests/test_items.py",
+    "tests/test_item_templates.py",
     "tests/test_hostile_parsers.py",
 )
 # The pure layers: every module of normalize/ and parsers/, and the feed + page merge rule.
