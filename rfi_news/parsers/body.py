@@ -201,9 +201,14 @@ def read_authors(root: HtmlElement) -> list[str]:
     """
     names: list[str] = []
     for element in root.iter(etree.Element):  # elements only: no comments
-        if AUTHOR_NAME_CLASS in _classes(element):
+        # Every element of the tree is asked: the cheap tests (is there a class, is the label in the text) first.
+        classes = element.get("class")
+        text = element.text
+        if classes and AUTHOR_NAME_CLASS in classes.split():
             candidates = [element]
-        elif (element.text or "").lstrip().startswith(AUTHOR_LABEL) and element.getparent() is not None:
+        elif (
+            text and AUTHOR_LABEL in text and text.lstrip().startswith(AUTHOR_LABEL) and element.getparent() is not None
+        ):
             if AUTHOR_BLOCK_CLASS in _classes(element.getparent()):
                 continue  # a page's author block: its names are found by their class
             candidates = [sibling for sibling in element.itersiblings() if sibling.tag == "a"]
