@@ -34,6 +34,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import StatsCollector
 
 from rfi_news.errors import InvalidInput
+from rfi_news.health import PARSER_BUG_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,8 @@ def printable(text: str, limit: int = _DETAIL_LIMIT) -> str:
 
 def count_invalid(stats: StatsCollector, kind: str, reason: str) -> None:
     stats.inc_value(f"rfi_news/{kind}/invalid/{reason}")
-    if reason == PARSER_BUG:
-        stats.inc_value("rfi_news/parser_bug")
+    if reason == PARSER_BUG:  # the Parser bugs monitor fails the run on it
+        stats.inc_value(PARSER_BUG_STAT)
 
 
 def report_invalid(

@@ -174,6 +174,10 @@ BLOCKED_REASONS = frozenset({"http_403", "http_429", "host_blocked"})
 # Issue 10's storage counters, and Scrapy's own for a feed that could not be stored.
 STORAGE_FAILURE_PREFIXES = ("rfi_news/storage/failed", "feedexport/failed_count/")
 BAD_INPUT_PREFIXES = ("rfi_news/archive/invalid/", "rfi_news/feed/unreadable", "rfi_news/feed/broken_xml")
+# A parser raised something that is not InvalidInput (rfi_news.guard): the record was skipped and the run went on,
+# but that is a bug in the crawler. Counted in total and under each kind of record (``rfi_news/<kind>/invalid/…``).
+PARSER_BUG_STAT = "rfi_news/parser_bug"
+PARSER_BUG_SUFFIX = "/invalid/parser_bug"
 
 
 def reason_class(reason: str) -> str | None:
@@ -204,6 +208,15 @@ def storage_failures(stats: Mapping[str, Any]) -> int:
 
 def bad_input_count(stats: Mapping[str, Any]) -> int:
     return sum(number(stats, key) for key in stats if key.startswith(BAD_INPUT_PREFIXES))
+
+
+def parser_bug_figures(stats: Mapping[str, Any]) -> dict[str, int]:
+    """Records skipped because a parser had a bug, by kind of record (``item``, ``page``, ``archive``…)."""
+    return {
+        key.removeprefix("rfi_news/").removesuffix(PARSER_BUG_SUFFIX): number(stats, key)
+        for key in sorted(stats)
+        if key.startswith("rfi_news/") and key.endswith(PARSER_BUG_SUFFIX)
+    }
 
 
 def dominant_class(reasons: Mapping[str, int]) -> str | None:
@@ -324,6 +337,7 @@ def run_figures(stats: Mapping[str, Any]) -> dict[str, Any]:
         "errors_logged": number(stats, "log_count/ERROR"),
         "robots_txt_errors": robots_txt_errors(stats),
         "spider_exceptions": spider_exception_figures(stats),
+        "parser_bugs": parser_bug_figures(stats),
         "failed_requests": failed_requests(stats),
         "http": blocked_figures(stats),
         "lost_pages": lost_page_figures(stats),

@@ -124,6 +124,25 @@ class SpiderExceptionsMonitor(BaseStatMonitor):
     fail_if_stat_missing = False
 
 
+@monitors.name("Parser bugs")
+class ParserBugMonitor(RunMonitor):
+    """No parser raised anything but ``InvalidInput`` (``rfi_news/parser_bug``). The record it was reading was
+    skipped and the run went on (rfi_news.guard), but a parser that raises anything else has a bug to fix."""
+
+    failure_class = health.FAULT
+
+    @monitors.name("Should meet no parser bug")
+    def test_no_parser_bug(self) -> None:
+        bugs = health.number(self.stats, health.PARSER_BUG_STAT)
+        kinds = ", ".join(f"{kind} x{count}" for kind, count in health.parser_bug_figures(self.stats).items())
+        self.assertEqual(
+            bugs,
+            0,
+            msg=f"{bugs} record(s) skipped because a parser raised something other than InvalidInput ({kinds}): "
+            "a bug; each is a 'parser bug' WARNING naming the record and the line that raised",
+        )
+
+
 @monitors.name("Schema")
 class RunItemValidationMonitor(ItemValidationMonitor):
     """Records match the JSON Schema (Spidermon's check: at most SPIDERMON_MAX_ITEM_VALIDATION_ERRORS errors)."""
@@ -282,10 +301,12 @@ def class_detail(kind: str, figures: Mapping[str, Any], entries: list[dict[str, 
         return f"{http['blocked']} of {http['answers']} final HTTP answers refused us (403/429): {failed}"
     if kind == health.FAULT:
         exceptions = ", ".join(f"{name} x{count}" for name, count in figures["spider_exceptions"].items())
+        bugs = sum(figures["parser_bugs"].values())
         return (
             f"{figures['errors_logged']} ERROR line(s) in the log, {sum(figures['spider_exceptions'].values())} "
             f"exception(s) in callbacks{': ' + exceptions if exceptions else ''}, "
             f"{figures['schema_invalid_records']} record(s) not matching the schema"
+            + (f", {bugs} record(s) skipped for a parser bug" if bugs else "")
         )
     if kind == health.NO_RECORDS:
         return "no record written, and no request, page or item failed: was there anything to read?"
@@ -377,6 +398,7 @@ class RunHealthSuite(MonitorSuite):
         RunFinishReasonMonitor,
         RunErrorCountMonitor,
         SpiderExceptionsMonitor,
+        ParserBugMonitor,
         RunItemValidationMonitor,
         RunFieldCoverageMonitor,
         BlockedAnswersMonitor,

@@ -219,6 +219,32 @@ def test_exception_in_a_callback_fails_the_errors_monitor(server: FixtureServer,
     ) in result.stderr.splitlines()
 
 
+def test_a_parser_bug_fails_the_run_though_it_cost_one_record(server: FixtureServer, tmp_path: Path) -> None:
+    feed_url = server.url("/feeds/feedx_rfi.xml")
+    result = run_crawl("feedx_parser_bug", tmp_path, args={"feed_url": feed_url}, settings=TEST_SPIDERS)
+    report = report_of(result)
+    assert result.returncode == UNHEALTHY_EXIT_CODE
+    assert len(result.records) == 12  # the planted bug cost its own record only
+    assert result.stat("rfi_news/parser_bug") == 1
+    assert report["failed"] == ["Parser bugs"]
+    assert report["classes"] == ["fault in the crawler"]
+    assert report["figures"]["parser_bugs"] == {"item": 1}
+    assert statuses(report)["Parser bugs/Should meet no parser bug"] == "FAIL"
+    [entry] = [entry for entry in report["monitors"] if entry["monitor"] == "Parser bugs"]
+    assert entry["message"] == (
+        "1 record(s) skipped because a parser raised something other than InvalidInput (item x1): a bug; each is a "
+        "'parser bug' WARNING naming the record and the line that raised"
+    )
+    assert (
+        f"item '{feed_url} item 13' skipped: parser bug KeyError: \"'title'\" at feedx_parser_bug.py:16 in "
+        "reader_with_a_bug"
+    ) in result.log
+    assert (
+        "  fault in the crawler (Parser bugs): 0 ERROR line(s) in the log, 0 exception(s) in callbacks, 0 record(s) "
+        "not matching the schema, 1 record(s) skipped for a parser bug"
+    ) in result.stderr.splitlines()
+
+
 def test_report_that_cannot_be_written_makes_the_run_unhealthy(tmp_path: Path) -> None:
     (tmp_path / "not-a-folder").write_text("a file where the report's folder should be")
     settings = {**TEST_SPIDERS, "RFI_REPORT_FILE": str(tmp_path / "not-a-folder" / "report.json")}
