@@ -21,12 +21,10 @@ article already published), and refused with one line otherwise.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import shutil
 import struct
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Self
 
@@ -35,6 +33,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.job import job_dir
 
+from rfi_news.files import LockHeld, mark_holder, take_lock
 from rfi_news.state import RunRefused, state_dir_of
 
 logger = logging.getLogger(__name__)
@@ -110,17 +109,11 @@ class JobdirGuard:
     def check(crawler: Crawler, jobdir: Path) -> IO[str]:
         try:
             jobdir.mkdir(parents=True, exist_ok=True)
-            marker = (jobdir / MARKER_NAME).open("a+", encoding="utf-8")
+            marker = take_lock(jobdir / MARKER_NAME)
+        except LockHeld as held:
+            raise RunRefused(f"another run is using the job folder {jobdir} ({held.holder})") from None
         except OSError as exc:
             raise RunRefused(f"cannot use the job folder {jobdir}: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(marker, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            marker.seek(0)
-            holder = marker.read().strip() or "unknown"
-            marker.close()
-            raise RunRefused(f"another run is using the job folder {jobdir} ({holder})") from None
-        marker.seek(0)
         killed_run = marker.read().strip()
         problems = queue_damage(jobdir)
         if killed_run or problems:
@@ -146,11 +139,7 @@ class JobdirGuard:
                 detail,
             )
             crawler.signals.connect(_count_restart, signal=signals.spider_opened)
-        marker.seek(0)
-        marker.truncate()
-        marker.write(f"pid {os.getpid()}, since {datetime.now(UTC).replace(microsecond=0).isoformat()}\n")
-        marker.flush()
-        os.fsync(marker.fileno())
+        mark_holder(marker)
         return marker
 
     def engine_stopped(self) -> None:

@@ -20,7 +20,6 @@ pending (its predecessor was killed in between) completes it, or drops it if its
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -38,7 +37,7 @@ from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from rfi_news.distributed.connection import redis_url_of
-from rfi_news.files import replace_durably
+from rfi_news.files import LockHeld, mark_holder, replace_durably, take_lock
 
 logger = logging.getLogger(__name__)
 
@@ -300,20 +299,13 @@ class CrawlState:
         return db
 
     def _acquire_lock(self) -> IO[str]:
-        lock_file = self.lock_path.open("a+", encoding="utf-8")
         try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock_file.seek(0)
-            holder = lock_file.read().strip() or "unknown"
-            lock_file.close()
+            lock_file = take_lock(self.lock_path)
+        except LockHeld as held:
             raise StateLockedError(
-                f"another run of this spider holds {self.lock_path} ({holder}); refusing to run on the same state"
+                f"another run of this spider holds {self.lock_path} ({held.holder}); refusing to run on the same state"
             ) from None
-        lock_file.seek(0)
-        lock_file.truncate()
-        lock_file.write(f"pid {os.getpid()}, since {datetime.now(UTC).replace(microsecond=0).isoformat()}\n")
-        lock_file.flush()
+        mark_holder(lock_file)
         return lock_file
 
     def _release_lock(self) -> None:
