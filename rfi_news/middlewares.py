@@ -16,14 +16,14 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import get_meta_refresh, response_status_message
 
-from rfi_news.state import CrawlStateBackend, crawl_state
+from rfi_news.state import CrawlStateBackend, required_crawl_state
 
 logger = logging.getLogger(__name__)
 
@@ -192,10 +192,7 @@ class KnownArticleMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        state = crawl_state(crawler)
-        if state is None:
-            raise NotConfigured
-        return cls(crawler.stats, state)
+        return cls(crawler.stats, required_crawl_state(crawler))
 
     def process_request(self, request: Request) -> None:
         url = request.meta.get(ARTICLE_URL_META)

@@ -33,6 +33,7 @@ from typing import IO, Any, Protocol, Self, cast, runtime_checkable
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler, load_object
 
@@ -535,6 +536,14 @@ def crawl_state(crawler: Crawler) -> CrawlStateBackend | None:
     except RuntimeError:  # a crawler that runs no crawl (the library API's pipelines): it has no extensions
         return None
     return keeper.state if keeper is not None else None
+
+
+def required_crawl_state(crawler: Crawler) -> CrawlStateBackend:
+    """The run's state, for a component that exists only with it: ``NotConfigured`` (the component is off) without."""
+    state = crawl_state(crawler)
+    if state is None:
+        raise NotConfigured
+    return state
 
 
 def conditional_headers(crawler: Crawler, url: str) -> dict[str, str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 
 from rfi_news.pipelines.base import CountingPipeline, fields_of, provenance_of
-from rfi_news.state import CrawlStateBackend, content_hash, crawl_state
+from rfi_news.state import CrawlStateBackend, content_hash, required_crawl_state
 
 
 class IncrementalPipeline(CountingPipeline):
@@ -27,10 +27,7 @@ class IncrementalPipeline(CountingPipeline):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        state = crawl_state(crawler)
-        if state is None:
-            raise NotConfigured
-        return cls(crawler.stats, state)
+        return cls(crawler.stats, required_crawl_state(crawler))
 
     def process_item(self, item: Any) -> Any:
         record = fields_of(item)
