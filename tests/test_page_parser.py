@@ -16,6 +16,7 @@ import pytest
 from parsel import Selector
 from scrapy.utils.test import get_crawler
 
+from rfi_news.errors import InvalidInput
 from rfi_news.items import RECORD_FIELDS, new_article
 from rfi_news.parsers.page import (
     JSONLD_SELECTOR,
@@ -410,6 +411,10 @@ def test_page_without_body_container_says_so() -> None:
         # Equal widths: the first; x descriptors count as no width.
         ("a.jpg 640w, b.jpg 640w", "a.jpg"),
         ("a.jpg 2x, b.jpg 1.5w", "b.jpg"),
+        # No descriptor is no width: any w descriptor is wider.
+        ("a.jpg, b.jpg 1w", "b.jpg"),
+        # Only the comma that ends a URL is dropped, not the URL's own last letters.
+        ("https://s.rfi.fr/media/BOX,", "https://s.rfi.fr/media/BOX"),
     ],
 )
 def test_largest_srcset_entry(srcset: str, largest: str | None) -> None:
@@ -442,3 +447,126 @@ def test_no_boilerplate_no_repeats_utc_times(records: dict[str, dict[str, Any]],
     assert record["title"]
     assert record["lead"] or record["paragraphs"]
     assert record["published"]
+
+
+# --- Each source of each field, on edited real pages where the sources disagree (values written by hand) ---
+
+PAGE_2025 = CASES["cn_article_2025-11-30_politics_pretty"]
+# The real page: JSON-LD datePublished 09:13:47 and dateModified 09:14:02, the same two in article:published_time
+# and article:modified_time, one <time datetime> (09:13:47) on the date line. The edit gives each source its own
+# value, so each step of the fallback shows.
+DATE_LINE_TIME = '<time datetime="2025-11-30T09:13:47+00:00" pubdate="pubdate">30/11/2025 - 10:13</time>'
+
+
+def dated_2025_page(*, jsonld: bool, meta: bool, line: tuple[str, ...]) -> str:
+    html = PAGE_2025.html()
+    html = html.replace('content="2025-11-30T09:13:47+00:00"', 'content="2025-11-30T09:20:00+00:00"')
+    html = html.replace('content="2025-11-30T09:14:02+00:00"', 'content="2025-11-30T09:40:00+00:00"')
+    assert html.count(DATE_LINE_TIME) == 1
+    html = html.replace(DATE_LINE_TIME, "".join(f'<time datetime="{value}">x</time>' for value in line))
+    if not jsonld:
+        html = html.replace('"datePublished"', '"x-datePublished"').replace('"dateModified"', '"x-dateModified"')
+    if not meta:
+        html = html.replace('property="article:published_time"', 'property="x"')
+        html = html.replace('property="article:modified_time"', 'property="x"')
+    return html
+
+
+@pytest.mark.parametrize(
+    ("jsonld", "meta", "line", "published", "updated"),
+    [
+        (True, True, ("2025-11-30T09:30:00+00:00",), "2025-11-30T09:13:47+00:00", "2025-11-30T09:14:02+00:00"),
+        (False, True, ("2025-11-30T09:30:00+00:00",), "2025-11-30T09:20:00+00:00", "2025-11-30T09:40:00+00:00"),
+        (
+            False,
+            False,
+            ("2025-11-30T09:30:00+00:00", "2025-11-30T10:00:00+00:00"),
+            "2025-11-30T09:30:00+00:00",
+            "2025-11-30T10:00:00+00:00",
+        ),
+        (False, False, ("2025-11-30T09:30:00+00:00",), "2025-11-30T09:30:00+00:00", None),
+        (False, False, (), None, None),
+    ],
+)
+def test_publication_and_update_come_from_jsonld_then_meta_then_the_date_line(
+    jsonld: bool, meta: bool, line: tuple[str, ...], published: str | None, updated: str | None
+) -> None:
+    parsed = parse_page(dated_2025_page(jsonld=jsonld, meta=meta, line=line), PAGE_2025.url)
+    record = parsed.record
+    assert (record["published"], record["published_raw"], record["updated"]) == (published, published, updated)
+    assert ("published" in parsed.missing) == (not line)
+
+
+def test_an_update_that_cannot_be_read_is_kept_for_the_timestamps_pipeline() -> None:
+    html = PAGE_2025.html().replace('"dateModified": "2025-11-30T09:14:02+00:00"', '"dateModified": "昨天"')
+    assert parse_page(html, PAGE_2025.url).record["updated"] == "昨天"
+
+
+def test_title_is_the_jsonld_headline_before_og_title() -> None:
+    case = CASES["cn_2024-04-07_column-audio_short-body"]
+    html = case.html().replace("<h1", "<h2").replace("</h1>", "</h2>")
+    html = html.replace(
+        '<meta property="og:title" content="法国报纸摘要 - 巴基斯坦极端分子为何将袭击目标锁定中国利益？">',
+        '<meta property="og:title" content="另一个标题">',
+    )
+    assert parse_page(html, case.url).record["title"] == "法国报纸摘要 - 巴基斯坦极端分子为何将袭击目标锁定中国利益？"
+
+
+def test_title_is_all_the_text_of_the_h1() -> None:
+    html = '<article class="t-content__article-wrapper"><h1 class="t-content__title">台湾<span>增加</span>国防开支</h1>'
+    assert parse_page(html, "https://www.rfi.fr/cn/x").record["title"] == "台湾增加国防开支"
+
+
+def test_the_article_in_a_jsonld_graph_is_found() -> None:
+    script = '{"@context": "https://schema.org", "@graph": [{"@type": "WebPage"}, {"@type": "NewsArticle", "headline": "图"}]}'
+    assert read_jsonld_article([script]) == ({"@type": "NewsArticle", "headline": "图"}, [])
+
+
+@pytest.mark.parametrize(
+    ("img", "image", "missing"),
+    [
+        ('<img src="/media/display/a.jpg">', "https://www.rfi.fr/media/display/a.jpg", False),
+        ('<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">', None, False),
+        ("", None, True),
+    ],
+)
+def test_the_main_image_without_srcset_is_its_src(img: str, image: str | None, missing: bool) -> None:
+    html = f'<article class="t-content__article-wrapper"><div class="t-content__main-media">{img}</div></article>'
+    parsed = parse_page(html, "https://www.rfi.fr/cn/x")
+    assert (parsed.record["image"], "image" in parsed.missing) == (image, missing)
+
+
+@pytest.mark.parametrize(
+    ("after", "paragraphs"),
+    [
+        # Nothing marks the end of the body: the text after the container runs to the end of the page.
+        ("<div><p>二</p></div>", ["一", "二"]),
+        ("<!-- 注释 --><div><p>二</p></div>", ["一", "二"]),
+        ("<footer><p>页脚</p></footer><div><p>二</p></div>", ["一"]),
+        ('<div class="m-share-bar"><p>分享</p></div>', ["一"]),
+    ],
+)
+def test_what_follows_the_body_container_up_to_the_next_part_of_the_page(after: str, paragraphs: list[str]) -> None:
+    html = (
+        '<html><body><article class="t-content__article-wrapper">'
+        f'<div class="t-content__body"><p>一</p></div>{after}</article></body></html>'
+    )
+    assert parse_page(html, "https://www.rfi.fr/cn/x").record["paragraphs"] == paragraphs
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "detail"),
+    [
+        (b"<html></html>", "https://www.rfi.fr/cn/x", "page bytes, url str"),
+        ("<html></html>", None, "page str, url NoneType"),
+    ],
+)
+def test_what_is_not_text_is_refused(html: object, url: object, detail: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_page(html, url)  # type: ignore[arg-type]
+    assert (caught.value.reason, caught.value.detail) == ("not_text", detail)
+
+
+def test_a_page_whose_text_is_json_is_still_read_as_html() -> None:
+    parsed = parse_page('[{"@type": "NewsArticle", "headline": "x"}]', "https://www.rfi.fr/cn/x")
+    assert parsed.missing == ["title", "published", "lead", "authors", "tags", "image", "body"]
