@@ -570,3 +570,27 @@ def test_what_is_not_text_is_refused(html: object, url: object, detail: str) -> 
 def test_a_page_whose_text_is_json_is_still_read_as_html() -> None:
     parsed = parse_page('[{"@type": "NewsArticle", "headline": "x"}]', "https://www.rfi.fr/cn/x")
     assert parsed.missing == ["title", "published", "lead", "authors", "tags", "image", "body"]
+
+
+def test_an_author_block_with_no_name_is_a_missing_author() -> None:
+    html = '<article class="t-content__article-wrapper"><div class="t-content__authors"><span></span></div></article>'
+    parsed = parse_page(html, "https://www.rfi.fr/cn/x")
+    assert (parsed.record["authors"], "authors" in parsed.missing) == ([], True)
+
+
+def test_the_credit_of_body_text_after_the_container_is_the_credit() -> None:
+    html = (
+        '<article class="t-content__article-wrapper"><div class="t-content__body"><p>一</p></div>'
+        '<div><p class="t-copyright">© 2025 AFP</p></div></article>'
+    )
+    record = parse_page(html, "https://www.rfi.fr/cn/x").record
+    assert (record["paragraphs"], record["credit"]) == (["一"], "© 2025 AFP")
+
+
+def test_a_page_lxml_cannot_take_is_unparseable_and_says_why() -> None:
+    html = "<p>\ud800</p>"  # a lone surrogate: the page cannot be encoded for lxml
+    with pytest.raises(UnicodeEncodeError) as direct:
+        html.encode("utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        parse_page(html, "https://www.rfi.fr/cn/x")
+    assert (caught.value.reason, caught.value.detail) == ("unparseable_page", str(direct.value))
