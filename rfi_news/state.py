@@ -232,6 +232,9 @@ class CrawlState:
         self._run_articles: dict[str, EmittedArticle] = {}
         # Archive files read into this run's records, by the record's url: written with the article's publication.
         self._run_files: dict[str, set[bytes]] = {}
+        # The digests of the files already published, read in one query when first asked: a query per file cost
+        # some 9 µs (sqlite3's cost per statement), a set lookup 0.1 µs; about 8 MB per 100,000 files.
+        self._known_files: set[bytes] | None = None
         self._run_feeds: dict[str, FeedValidators] = {}
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -354,7 +357,9 @@ class CrawlState:
     def knows_file(self, digest: bytes) -> bool:
         """Whether an archive file with this digest (see ``rfi_news.spiders.archive.file_digest``) was read into a
         record that is published, so the file need not be read again."""
-        return self.db.execute("SELECT 1 FROM archive_files WHERE digest = ?", (digest,)).fetchone() is not None
+        if self._known_files is None:
+            self._known_files = {digest for (digest,) in self.db.execute("SELECT digest FROM archive_files")}
+        return digest in self._known_files
 
     def record_file(self, digest: bytes, url: str) -> None:
         """Note an archive file whose record is emitted (or was, unchanged): kept in memory and written with the
@@ -364,6 +369,11 @@ class CrawlState:
 
     def _file_rows(self, urls: Any) -> list[tuple[bytes, str]]:
         return [(digest, url) for url in urls for digest in self._run_files.pop(url, ())]
+
+    def _published_files(self, rows: list[tuple[bytes, str]]) -> None:
+        """Once written: the files are known from now on, in this run too (as they were when asked of SQLite)."""
+        if self._known_files is not None:
+            self._known_files.update(digest for digest, _ in rows)
 
     # --- feeds ---
     def feed_validators(self, url: str) -> FeedValidators | None:
@@ -396,6 +406,7 @@ class CrawlState:
 
     def end_publication(self, publication: Publication) -> None:
         now = _now()
+        files = self._file_rows(a.url for a in publication.articles)
         self._write(
             [
                 ("UPDATE publications SET status = ?, published = ? WHERE id = ?", (PUBLISHED, now, publication.id)),
@@ -403,9 +414,10 @@ class CrawlState:
             ],
             [
                 (_ARTICLE_UPSERT, [(a.url, a.content_hash, a.updated, now, now) for a in publication.articles]),
-                (_FILE_UPSERT, self._file_rows(a.url for a in publication.articles)),
+                (_FILE_UPSERT, files),
             ],
         )
+        self._published_files(files)
 
     def drop_publication(self, publication: Publication) -> None:
         self._write(
@@ -435,17 +447,19 @@ class CrawlState:
     def commit(self) -> None:
         """The run's end, once its last file is published: its feeds' validators, and every article it emitted."""
         now = _now()
+        files = self._file_rows(list(self._run_files))
         self._write(
             [],
             [
                 (_ARTICLE_UPSERT, [(a.url, a.content_hash, a.updated, now, now) for a in self._run_articles.values()]),
-                (_FILE_UPSERT, self._file_rows(list(self._run_files))),
+                (_FILE_UPSERT, files),
                 (
                     "INSERT OR REPLACE INTO feeds (url, etag, last_modified) VALUES (?, ?, ?)",
                     [(url, v.etag, v.last_modified) for url, v in self._run_feeds.items()],
                 ),
             ],
         )
+        self._published_files(files)
         self.committed = True
 
     def close(self) -> None:

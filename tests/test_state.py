@@ -152,3 +152,27 @@ def test_storage_append_keeps_the_old_lines_and_overwrite_does_not(tmp_path: Pat
     file.write(b'{"newer": 3}\n')
     overwrite.store(file)
     assert target.read_bytes() == b'{"newer": 3}\n'
+
+
+def test_an_archive_file_is_known_once_its_record_is_published_and_from_then_on(tmp_path: Path) -> None:
+    from rfi_news.state import EmittedArticle, Publication
+
+    first, second, later = b"1" * 16, b"2" * 16, b"3" * 16
+    with CrawlState(tmp_path, "archive") as state:
+        state.record_file(first, "https://www.rfi.fr/cn/a/20240101-a")
+        state.record_file(second, "https://www.rfi.fr/cn/a/20240101-b")
+        assert not state.knows_file(first)  # emitted, not yet published
+        publication = Publication(
+            "out.jsonl",
+            "out.jsonl.part",
+            "d",
+            (EmittedArticle(url="https://www.rfi.fr/cn/a/20240101-a", content_hash="h", updated=None),),
+        )
+        state.begin_publication(publication)
+        state.end_publication(publication)
+        assert state.knows_file(first)  # published in this run: known in this run too
+        assert not state.knows_file(second)
+        state.commit()
+        assert state.knows_file(second)
+    with CrawlState(tmp_path, "archive") as state:
+        assert (state.knows_file(first), state.knows_file(second), state.knows_file(later)) == (True, True, False)

@@ -4,6 +4,7 @@ figures, at less cost."""
 from __future__ import annotations
 
 import gc
+import inspect
 import logging
 from typing import Any
 
@@ -206,3 +207,21 @@ def test_the_collector_is_tuned_while_the_spider_runs_and_as_python_left_it_afte
 def test_a_young_threshold_of_0_leaves_the_collector_alone() -> None:
     with pytest.raises(NotConfigured):
         CollectorTuning.from_crawler(get_crawler(settings_dict={**PROJECT, "RFI_GC_YOUNG_THRESHOLD": 0}))
+
+
+def test_no_generator_callback_of_any_spider_returns_a_value() -> None:
+    """What Scrapy's WARN_ON_GENERATOR_RETURN_VALUE checks at every response (off in the project's settings for its
+    cost), checked here once over every generator method of every spider."""
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    loader = SpiderLoader.from_settings(get_crawler(settings_dict=PROJECT).settings)
+    checked = []
+    for name in loader.list():
+        spider_class = loader.load(name)
+        for attribute in dir(spider_class):
+            method = getattr(spider_class, attribute, None)
+            if inspect.isgeneratorfunction(method):
+                checked.append(f"{name}.{attribute}")
+                assert not is_generator_with_return_value(method), f"{name}.{attribute}"
+    assert {"archive.read_batch", "rfi.parse_article", "feedx.parse_feed", "warc.read_file"} <= set(checked)
