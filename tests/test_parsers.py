@@ -12,6 +12,7 @@ from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
 from rfi_news.parsers.body import parse_fragment, read_body
 from rfi_news.parsers.item import read_item_html, usable_image
 from rfi_news.parsers.rss import FeedEntry, read_feed
+from rfi_news.parsers.sitemap import read_sitemap
 from tests.conftest import ARCHIVE_DIR, FIXTURES
 
 SEED = (ARCHIVE_DIR / "seed_rfi_20231230.md").read_text(encoding="utf-8")
@@ -325,6 +326,11 @@ class TestFeedReader:
         assert (document.readable, document.encoding, document.error) == (True, "utf-8", None)
         assert document.entries == [FeedEntry("标题", "https://www.rfi.fr/cn/a/20240101-a", None, "<p>x</p>")]
 
+    def test_an_element_with_an_undeclared_prefix_is_read_by_its_local_name(self) -> None:
+        feed = b"<rss><channel><item><title>t</title><rss:link>https://www.rfi.fr/cn/a/20240101-a</rss:link></item>"
+        document = read_feed(feed + b"</channel></rss>")
+        assert document.entries == [FeedEntry("t", "https://www.rfi.fr/cn/a/20240101-a", None, None)]
+
     def test_comments_and_processing_instructions_in_an_item_are_read_past(self) -> None:
         feed = b"<rss><channel><item><!-- c --><?pi x?><title>t</title><pubDate>d</pubDate></item></channel></rss>"
         assert read_feed(feed).entries == [FeedEntry("t", None, "d", None)]
@@ -370,3 +376,64 @@ class TestFeedReader:
         feed = f"<rss><channel><item><description><![CDATA[{big}]]></description></item></channel></rss>"
         document = read_feed(feed.encode())
         assert (document.error, len(document.entries[0].description or "")) == (None, 10_500_000)
+
+
+SITEMAPS = FIXTURES / "site" / "sitemaps" / "cn"
+URLSET = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+
+
+class TestSitemapReader:
+    def test_sitemap_index(self) -> None:
+        document = read_sitemap((SITEMAPS / "index.xml").read_bytes())
+        assert (document.type, document.empty_entries) == ("sitemapindex", 0)
+        assert document.locs == [
+            f"https://www.rfi.fr/sitemaps/cn/{name}.xml"
+            for name in ("contents_202404", "contents_202403", "contents_202402", "contents_202401", "tags")
+        ]
+
+    def test_a_comment_or_instruction_inside_a_loc_does_not_cut_it(self) -> None:
+        data = URLSET + b"<url><loc>https://www.rfi.fr/cn/a<!-- x -->/b<?pi y?>/c</loc></url></urlset>"
+        assert read_sitemap(data).locs == ["https://www.rfi.fr/cn/a/b/c"]
+
+    def test_entries_with_an_undeclared_prefix_are_read_by_their_local_names(self) -> None:
+        assert read_sitemap(b"<urlset><s:url><s:loc>a</s:loc></s:url></urlset>").locs == ["a"]
+
+    def test_empty_locs_and_other_elements_are_counted_or_passed(self) -> None:
+        data = URLSET + b"<url><loc></loc></url><url><loc> </loc></url><x/><url><loc>a</loc></url></urlset>"
+        document = read_sitemap(data)
+        assert (document.locs, document.empty_entries) == (["a"], 2)
+
+    def test_an_external_entity_is_not_read(self, tmp_path: Path) -> None:
+        secret = tmp_path / "secret.txt"
+        secret.write_text("SECRET", encoding="utf-8")
+        data = (
+            f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
+            "<urlset><url>&e;<loc>a</loc></url><url><loc>b&e;</loc></url></urlset>"
+        ).encode()
+        document = read_sitemap(data)
+        assert document.locs[0] == "a"
+        assert not any("SECRET" in loc for loc in document.locs)
+
+    def test_a_loc_over_ten_megabytes_is_read_whole(self) -> None:
+        # libxml2 cuts a text node over 10,000,000 bytes unless told the tree may be huge.
+        document = read_sitemap(URLSET + b"<url><loc>" + b"x" * 10_500_000 + b"</loc></url></urlset>")
+        assert [len(loc) for loc in document.locs] == [10_500_000]
+
+    @pytest.mark.parametrize(
+        ("data", "detail"),
+        [
+            ("<urlset/>", "str, not bytes"),
+            (b"<rss><channel/></rss>", "no <urlset> or <sitemapindex> root"),
+        ],
+    )
+    def test_what_is_no_sitemap_is_said(self, data: bytes, detail: str) -> None:
+        with pytest.raises(InvalidInput) as caught:
+            read_sitemap(data)
+        assert (caught.value.reason, caught.value.detail) == ("not_a_sitemap", detail)
+
+    def test_what_is_no_xml_says_what_lxml_says(self) -> None:
+        with pytest.raises(etree.XMLSyntaxError) as direct:
+            etree.fromstring(b"", parser=etree.XMLParser(recover=True))
+        with pytest.raises(InvalidInput) as caught:
+            read_sitemap(b"")
+        assert (caught.value.reason, caught.value.detail) == ("not_a_sitemap", " ".join(str(direct.value).split()))

@@ -156,3 +156,61 @@ def test_unreadable_times_say_why(raw: object, message: str) -> None:
 def test_a_line_that_is_no_date_line_says_so() -> None:
     with pytest.raises(UnparseableTime, match="not a DD/MM/YYYY - HH:MM date line: 'x'"):
         from_paris_date_line("x")
+
+
+# --- The bounds and the reasons, as the WARNING of a dropped time says them ---
+
+
+@pytest.mark.parametrize(
+    ("raw", "utc"),
+    [
+        ("1900-01-01T00:00:00+00:00", "1900-01-01T00:00:00Z"),
+        ("2200-12-31T00:00:00+00:00", "2200-12-31T00:00:00Z"),
+        (946_684_800_000, "2000-01-01T00:00:00Z"),  # the first plausible epoch millisecond
+        (4_102_444_799_999, "2099-12-31T23:59:59Z"),  # the last one
+    ],
+)
+def test_the_plausible_range_includes_its_bounds(raw: object, utc: str) -> None:
+    assert to_utc_string(raw) == utc
+
+
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
+        ("1899-12-31T23:59:59+00:00", "implausible year 1899: '1899-12-31T23:59:59+00:00'"),
+        ("2201-01-01T00:00:00+00:00", "implausible year 2201: '2201-01-01T00:00:00+00:00'"),
+        ("01/01/1899 - 10:00", "implausible year 1899: '01/01/1899 - 10:00'"),
+        (
+            datetime(1800, 1, 1, tzinfo=UTC),
+            "implausible year 1800: datetime.datetime(1800, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)",
+        ),
+        (4_102_444_800_000, "implausible epoch milliseconds (not 2000-2100): 4102444800000"),
+        (1703927701, "implausible epoch milliseconds (not 2000-2100): 1703927701"),
+        (None, "not a timestamp: 'None'"),
+        (b"x" * 200, "not a timestamp: \"b'" + "x" * 98 + '"'),  # str(value)[:100]
+        ("x" * 100, "unknown timestamp form: '" + "x" * 100 + "'"),  # 100 characters: still read
+        ("x" * 101, "too long for a timestamp: '" + "x" * 40 + "'…"),
+    ],
+)
+def test_what_makes_a_time_unreadable_is_said(raw: object, detail: str) -> None:
+    with pytest.raises(UnparseableTime) as raised:
+        to_utc_string(raw)
+    assert (raised.value.reason, raised.value.detail) == ("unparseable_time", detail)
+
+
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [("12a", "not epoch milliseconds: '12a'"), ("1" * 50 + "a", "not epoch milliseconds: '" + "1" * 40 + "'")],
+)
+def test_what_is_no_epoch_is_said(raw: str, detail: str) -> None:
+    with pytest.raises(UnparseableTime) as raised:
+        from_epoch_ms(raw)
+    assert raised.value.detail == detail
+
+
+def test_a_datetime_out_of_range_is_not_formatted() -> None:
+    with pytest.raises(UnparseableTime) as raised:
+        format_utc(datetime(1800, 1, 1, tzinfo=UTC))
+    assert raised.value.detail == (
+        "implausible year 1800: datetime.datetime(1800, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)"
+    )

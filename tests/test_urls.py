@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 
 from rfi_news.errors import InvalidInput
-from rfi_news.normalize.urls import canonical_url, column_of, image_url, is_rfi_url, language_of, on_origin, section_of
+from rfi_news.normalize.urls import (
+    canonical_url,
+    column_of,
+    image_url,
+    is_rfi_url,
+    language_of,
+    on_origin,
+    section_of,
+    split_url,
+)
 
 ZHONGGUO = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/x"
 
@@ -128,3 +137,24 @@ def test_canonical_path_edge_cases() -> None:
     # The slow path (raw CJK): "/" stays a separator, never %2F.
     assert canonical_url("https://www.rfi.fr/cn/中国/x y") == "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/x%20y"
     assert on_origin("/cn/a", "http://127.0.0.1:1/X/") == "http://127.0.0.1:1/X/cn/a"
+
+
+def test_what_is_not_a_string_is_a_bad_url() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        split_url(None)  # type: ignore[arg-type]
+    assert (caught.value.reason, caught.value.detail) == ("bad_url", "not a string: NoneType")
+    with pytest.raises(InvalidInput) as caught:
+        canonical_url(None)  # type: ignore[arg-type]
+    assert (caught.value.reason, caught.value.detail) == ("bad_url", "")
+
+
+def test_a_refused_url_is_quoted_in_the_detail_up_to_200_characters() -> None:
+    url = "https://evil.example/" + "a" * 300
+    with pytest.raises(InvalidInput) as caught:
+        canonical_url(url)
+    assert (caught.value.reason, caught.value.detail) == ("not_rfi_host", "'https://evil.example/" + "a" * 179 + "'")
+
+
+@pytest.mark.parametrize("src", ["ftp://s.rfi.fr/a.jpg", "http:///a.jpg"])
+def test_an_image_needs_a_web_scheme_and_a_host(src: str) -> None:
+    assert image_url(src, "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/x") is None
