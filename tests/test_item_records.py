@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
+from rfi_news.errors import InvalidInput
 from rfi_news.items import RECORD_FIELDS, new_article
 from rfi_news.parsers.archive import parse_archive_entry
 from rfi_news.parsers.item import ItemParse, parse_feed_item, read_item_html
@@ -172,3 +173,43 @@ def test_the_main_image_stands_before_the_body(markup: str, image: str | None) -
 )
 def test_what_is_the_lead(markup: str, lead: str | None) -> None:
     assert read_item_html(markup).lead == lead
+
+
+# --- What parse_feed_item refuses, as the WARNING of the dropped item says it ---
+
+
+def feed_item(**fields: object) -> ItemParse:
+    arguments: dict[str, Any] = {
+        "link": "https://www.rfi.fr/cn/x",
+        "title": "标题",
+        "description": "<p>正文</p>",
+        "feed_published": None,
+        "source": "feedx",
+        **fields,
+    }
+    return parse_feed_item(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "detail"),
+    [
+        ({"link": 5}, "bad_url", "link is int, not a string"),
+        ({"title": ["标题"]}, "not_text", "title is list, not a string"),
+        ({"description": None}, "not_text", "description is NoneType, not a string"),
+        (
+            {"link": "https://evil.example/" + "a" * 300},
+            "not_rfi_host",
+            "'https://evil.example/" + "a" * 179 + "'",
+        ),
+    ],
+)
+def test_what_a_feed_item_cannot_be_is_said(fields: dict[str, object], reason: str, detail: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        feed_item(**fields)
+    assert (caught.value.reason, caught.value.detail) == (reason, detail)
+
+
+def test_a_missing_link_and_title_are_left_to_the_validation() -> None:
+    parsed = feed_item(link=None, title=None)
+    assert (parsed.record["url"], parsed.record["title"], parsed.record["paragraphs"]) == (None, None, ["正文"])
+    assert parsed.template == "item-2023"  # no marker, no date line: the newest

@@ -184,3 +184,10 @@ def test_item_2020_drops_feedx_footer_before_the_body_reader() -> None:
 )
 def test_missing_fields_of_real_items(name: str, missing: list[str]) -> None:
     assert read_item_html(real(name)).missing == missing
+
+
+def test_the_marker_chooses_before_the_date() -> None:
+    # The seed item has RFI's share block; dated a year before the block existed, it is still read as item-2023.
+    markup = real("seed_rfi_20231230")
+    assert markup.count("30/12/2023 - 10:05") == 1
+    assert read_item_html(markup.replace("30/12/2023 - 10:05", "30/12/2022 - 10:05")).template == "item-2023"

@@ -213,3 +213,22 @@ def test_a_listing_that_starts_like_json_is_read_as_html() -> None:
     # parsel reads text starting with "[" as JSON unless told it is HTML: 10^5 brackets were a RecursionError.
     listing = parse_listing("[" * 100_000, "https://www.rfi.fr/cn/")
     assert (listing.articles, listing.pages) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "detail"),
+    [(None, "https://www.rfi.fr/cn/", "listing NoneType, url str"), ("<p/>", None, "listing str, url NoneType")],
+)
+def test_what_is_not_text_is_said(html: object, url: object, detail: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_listing(html, url)  # type: ignore[arg-type]
+    assert (caught.value.reason, caught.value.detail) == ("not_text", detail)
+
+
+def test_a_listing_lxml_cannot_take_says_why() -> None:
+    html = "<p>\ud800</p>"  # a lone surrogate: the page cannot be encoded for lxml
+    with pytest.raises(UnicodeEncodeError) as direct:
+        html.encode("utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        parse_listing(html, "https://www.rfi.fr/cn/")
+    assert (caught.value.reason, caught.value.detail) == ("unparseable_listing", str(direct.value))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from rfi_news.errors import InvalidInput
 from rfi_news.merge import merge_feed_and_page
 from rfi_news.middlewares import retry_after_seconds
 
@@ -84,3 +87,12 @@ def test_retry_after_forms():
     assert retry_after_seconds("soon", now) is None
     assert retry_after_seconds(None, now) is None
     assert retry_after_seconds("-5", now) is None
+
+
+def test_what_is_no_record_is_said() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        merge_feed_and_page("feed", None)  # type: ignore[arg-type]
+    assert (caught.value.reason, caught.value.detail) == (
+        "not_a_record",
+        "the feed side and the page side must be mappings",
+    )

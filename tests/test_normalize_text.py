@@ -155,3 +155,8 @@ def test_not_punctuation_only(text: str) -> None:
 )
 def test_title_affixes(title: str, column: str | None, expected: str) -> None:
     assert strip_title_affixes(title, column) == expected
+
+
+@pytest.mark.parametrize("value", [None, "", 5, ["文"]])
+def test_what_is_no_text_normalises_to_empty(value: object) -> None:
+    assert normalize_text(value) == ""  # type: ignore[arg-type]

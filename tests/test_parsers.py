@@ -9,7 +9,7 @@ from lxml import etree
 
 from rfi_news.errors import InvalidInput
 from rfi_news.parsers.archive import ArchiveFormatError, parse_archive_entry
-from rfi_news.parsers.body import parse_fragment, read_body
+from rfi_news.parsers.body import MAX_DEPTH, holdable, parse_fragment, read_body
 from rfi_news.parsers.item import read_item_html, usable_image
 from rfi_news.parsers.rss import FeedEntry, read_feed
 from rfi_news.parsers.sitemap import read_sitemap
@@ -437,3 +437,22 @@ class TestSitemapReader:
         with pytest.raises(InvalidInput) as caught:
             read_sitemap(b"")
         assert (caught.value.reason, caught.value.detail) == ("not_a_sitemap", " ".join(str(direct.value).split()))
+
+
+class TestFragment:
+    def test_what_lxml_cannot_hold_is_dropped_or_replaced(self) -> None:
+        assert holdable("a\x01b\x1fc\ud800d") == "abc\ufffdd"
+
+    def test_document_tags_leave_nothing_behind(self) -> None:
+        body = read_body(parse_fragment("<!DOCTYPE html><html><head></head><body><p>一</p></body></html>"))
+        assert body.paragraphs == ["一"]
+
+    def test_what_is_not_text_is_refused(self) -> None:
+        with pytest.raises(InvalidInput) as caught:
+            parse_fragment(b"<p>x</p>")  # type: ignore[arg-type]
+        assert (caught.value.reason, caught.value.detail) == ("not_text", "markup is bytes, not a string")
+
+    def test_nesting_past_the_limit_says_the_limit(self) -> None:
+        with pytest.raises(InvalidInput) as caught:
+            parse_fragment("<div>" * MAX_DEPTH + "<p>x</p>")
+        assert (caught.value.reason, caught.value.detail) == ("too_deep", "elements nested more than 256 levels")
