@@ -141,8 +141,8 @@ def test_canonical_path_edge_cases() -> None:
 
 def test_what_is_not_a_string_is_a_bad_url() -> None:
     with pytest.raises(InvalidInput) as caught:
-        split_url(None)  # type: ignore[arg-type]
-    assert (caught.value.reason, caught.value.detail) == ("bad_url", "not a string: NoneType")
+        split_url(5)  # type: ignore[arg-type]
+    assert (caught.value.reason, caught.value.detail) == ("bad_url", "not a string: int")
     with pytest.raises(InvalidInput) as caught:
         canonical_url(None)  # type: ignore[arg-type]
     assert (caught.value.reason, caught.value.detail) == ("bad_url", "")
