@@ -195,7 +195,7 @@ def feed_item(**fields: object) -> ItemParse:
     [
         ({"link": 5}, "bad_url", "link is int, not a string"),
         ({"title": ["标题"]}, "not_text", "title is list, not a string"),
-        ({"description": None}, "not_text", "description is NoneType, not a string"),
+        ({"description": 5}, "not_text", "description is int, not a string"),
         (
             {"link": "https://evil.example/" + "a" * 300},
             "not_rfi_host",

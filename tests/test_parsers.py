@@ -446,6 +446,7 @@ class TestFragment:
     def test_document_tags_leave_nothing_behind(self) -> None:
         body = read_body(parse_fragment("<!DOCTYPE html><html><head></head><body><p>一</p></body></html>"))
         assert body.paragraphs == ["一"]
+        assert read_body(parse_fragment("<p>一<html>二</p>")).paragraphs == ["一二"]
 
     def test_what_is_not_text_is_refused(self) -> None:
         with pytest.raises(InvalidInput) as caught:
