@@ -189,6 +189,17 @@ def test_pagination_in_page_order_each_once_rfi_links_only():
     assert paths([listing.page_url(10) or ""]) == ["/cn/中国/10/"]
 
 
+def test_pagination_link_relative_to_the_listing_is_resolved_against_it():
+    pager = (
+        '<ol class="m-pagination">'
+        '<li><a class="m-pagination__item__link" href="2/">2</a></li>'
+        '<li><a class="m-pagination__item__link" href="../法国/3/">3</a></li>'
+        "</ol>"
+    )
+    listing = parse_listing(f"<html><body>{pager}</body></html>", "https://www.rfi.fr/cn/中国/")
+    assert paths(listing.pages) == ["/cn/中国/2/", "/cn/法国/3/"]
+
+
 def test_bytes_are_read_as_utf8_and_a_bad_byte_costs_only_itself():
     html = f"<html><body>{CARD_2024}</body></html>".encode().replace("卡片".encode(), b"\xff")
     assert [a.title for a in parse_listing(html, "https://www.rfi.fr/cn/").articles] == ["二〇二四 \ufffd"]

@@ -78,6 +78,13 @@ def test_published_raw_follows_published():
     assert (merged["published"], merged["published_raw"]) == ("15/04/2024 - 16:54", "15/04/2024 - 16:54")
 
 
+def test_a_page_value_that_is_no_text_nor_list_is_a_value():
+    # Neither text nor a list: a number or a datetime is the page's value, whatever it is (no emptiness to test).
+    updated = datetime(2024, 4, 15, 15, 0, tzinfo=UTC)
+    merged = merge_feed_and_page({**FEED, "updated": None}, {**PAGE, "updated": updated, "image": 0})
+    assert (merged["updated"], merged["image"]) == (updated, 0)
+
+
 def test_retry_after_forms():
     now = datetime(2024, 4, 15, 12, 0, 0, tzinfo=UTC)
     assert retry_after_seconds("1", now) == 1.0
