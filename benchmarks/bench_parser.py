@@ -45,6 +45,7 @@ def load_entries() -> list[ArchiveEntry]:
 
 def contenders(entries: list[ArchiveEntry]) -> dict[str, Callable[[], object]]:
     descriptions = [entry.description for entry in entries]
+    items = [entry.feed_item() for entry in entries]
 
     def bare_lxml() -> None:
         for markup in descriptions:
@@ -55,14 +56,8 @@ def contenders(entries: list[ArchiveEntry]) -> dict[str, Callable[[], object]]:
             read_item_html(markup)
 
     def item_record() -> None:
-        for entry in entries:
-            parse_feed_item(
-                link=entry.link,
-                title=entry.title,
-                description=entry.description,
-                feed_published=entry.epoch_ms,
-                source="archive",
-            )
+        for arguments in items:
+            parse_feed_item(**arguments)
 
     def extract() -> None:
         for markup in descriptions:

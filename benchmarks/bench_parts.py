@@ -55,13 +55,7 @@ def raw_items() -> list[Any]:
     items = []
     for path in sorted(FIXTURES.glob("*.md")):
         entry = parse_archive_entry(path.read_text(encoding="utf-8"))
-        parsed = parse_feed_item(
-            link=entry.link,
-            title=entry.title,
-            description=entry.description,
-            feed_published=entry.epoch_ms,
-            source="archive",
-        )
+        parsed = parse_feed_item(**entry.feed_item())
         items.append(new_article(**parsed.record, provenance=str(path)))
     return items
 

@@ -98,14 +98,7 @@ def archive_record(text: str, *, provenance: str = "<string>") -> dict[str, Any]
         entry = parse_archive_entry(text)
     except ArchiveFormatError as exc:
         raise InvalidInput(exc.reason, str(exc)) from None
-    parsed = parse_feed_item(
-        link=entry.link,
-        title=entry.title,
-        description=entry.description,
-        feed_published=entry.epoch_ms,
-        source="archive",
-    )
-    return _normalised(parsed.record, provenance=provenance)
+    return _normalised(parse_feed_item(**entry.feed_item()).record, provenance=provenance)
 
 
 def page_record(html: str, url: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rfi_news.errors import InvalidInput
 from rfi_news.normalize.times import is_plausible_epoch_ms
@@ -32,6 +33,17 @@ class ArchiveEntry:
     description: str
     truncated: bool  # the HTML stops in the middle of a tag or a text: the archiver cut the file
     problems: list[str] = field(default_factory=list)  # odd but kept: ``implausible_epoch``
+
+    def feed_item(self) -> dict[str, Any]:
+        """The item as the feed carried it: the keyword arguments of
+        :func:`rfi_news.parsers.item.parse_feed_item` (its ``source`` is ``archive``)."""
+        return {
+            "link": self.link,
+            "title": self.title,
+            "description": self.description,
+            "feed_published": self.epoch_ms,
+            "source": "archive",
+        }
 
 
 def parse_archive_entry(text: str) -> ArchiveEntry:
