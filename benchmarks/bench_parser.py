@@ -7,18 +7,24 @@ Every contender reads the same input: the description HTML of each of the 48 ite
 - ``parse_feed_item``: rfi_news.parsers.item.parse_feed_item, the spider's whole parsing step (the record);
 - ``trafilatura``: ``trafilatura.extract(html)``, a general-purpose main-text extractor.
 
+``--against PATH`` adds another checkout's ``read_item_html`` and record function (``parse_feed_item``, or
+``feed_item_record`` in checkouts before 2026-12-02), loaded into the same process, as ``…@before``: a change's
+cost measured against the code before it, in the same turns, on the same noisy machine.
+
 Timing: each contender runs over all items ``--loops`` times per measurement (trafilatura once); the contenders
 take turns (in a rotating order) for ``--repeat`` short measurements, and the best measurement of each is kept,
 all in one process: on a shared, noisy machine the fastest of many short samples is the least disturbed one,
 and the ratios compare like with like.
 
     python benchmarks/bench_parser.py
+    python benchmarks/bench_parser.py --against /tmp/before   # git archive <commit> | tar -x -C /tmp/before
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import sys
 import time
 from collections.abc import Callable
@@ -43,7 +49,26 @@ def load_entries() -> list[ArchiveEntry]:
     return [parse_archive_entry(path.read_text(encoding="utf-8")) for path in sorted(FIXTURES.glob("*.md"))]
 
 
-def contenders(entries: list[ArchiveEntry]) -> dict[str, Callable[[], object]]:
+def other_checkout(project: Path) -> tuple[Callable[[str], object], Callable[..., object]]:
+    """``read_item_html`` and the record function of the checkout at ``project``, imported beside this one's."""
+    ours = {name: module for name, module in sys.modules.items() if name.partition(".")[0] == "rfi_news"}
+    for name in ours:
+        del sys.modules[name]
+    sys.path.insert(0, str(project))
+    try:
+        item = importlib.import_module("rfi_news.parsers.item")
+    finally:
+        sys.path.remove(str(project))
+        for name in [name for name in sys.modules if name.partition(".")[0] == "rfi_news"]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+    if not str(item.__file__).startswith(str(project.resolve())):
+        raise SystemExit(f"--against {project}: imported {item.__file__} instead")
+    record = getattr(item, "parse_feed_item", None) or item.feed_item_record
+    return item.read_item_html, record
+
+
+def contenders(entries: list[ArchiveEntry], against: Path | None = None) -> dict[str, Callable[[], object]]:
     descriptions = [entry.description for entry in entries]
     items = [entry.feed_item() for entry in entries]
 
@@ -63,7 +88,20 @@ def contenders(entries: list[ArchiveEntry]) -> dict[str, Callable[[], object]]:
         for markup in descriptions:
             trafilatura.extract(markup)
 
-    return {"lxml": bare_lxml, "read_item_html": item_html, "parse_feed_item": item_record, "trafilatura": extract}
+    functions = {"lxml": bare_lxml, "read_item_html": item_html, "parse_feed_item": item_record}
+    if against is not None:
+        other_item_html, other_record = other_checkout(against)
+
+        def item_html_before() -> None:
+            for markup in descriptions:
+                other_item_html(markup)
+
+        def item_record_before() -> None:
+            for arguments in items:
+                other_record(**arguments)
+
+        functions |= {"read_item_html@before": item_html_before, "parse_feed_item@before": item_record_before}
+    return functions | {"trafilatura": extract}
 
 
 def best_times(functions: dict[str, Callable[[], object]], loops: dict[str, int], repeat: int) -> dict[str, float]:
@@ -84,10 +122,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=40, help="measurements per contender; the best is kept")
     parser.add_argument("--loops", type=int, default=5, help="passes over all items per measurement")
+    parser.add_argument("--against", type=Path, help="another checkout of the project, measured in the same turns")
     options = parser.parse_args()
 
     entries = load_entries()
-    functions = contenders(entries)
+    functions = contenders(entries, options.against)
     # trafilatura is much slower: one pass is a long enough measurement.
     loops = dict.fromkeys(functions, options.loops) | {"trafilatura": 1}
     for function in functions.values():  # warm up: imports, lxml's parser, regex caches
@@ -102,10 +141,13 @@ def main() -> None:
         f"best of {options.repeat}, python {sys.version.split()[0]}, lxml {lxml.etree.__version__}, "
         f"trafilatura {trafilatura.__version__} (gave text for {extracted}/{items})"
     )
-    print(f"{'':18}{'µs/item':>10}{'items/s':>10}{'x lxml':>9}")
+    print(f"{'':24}{'µs/item':>10}{'items/s':>10}{'x lxml':>9}")
     for name, seconds in best.items():
         per_item = seconds / items
-        print(f"{name:18}{per_item * 1e6:>10.1f}{1 / per_item:>10.0f}{seconds / best['lxml']:>8.2f}x")
+        print(f"{name:24}{per_item * 1e6:>10.1f}{1 / per_item:>10.0f}{seconds / best['lxml']:>8.2f}x")
+    if options.against is not None:
+        for name in ("read_item_html", "parse_feed_item"):
+            print(f"{name}: {best[name] / best[name + '@before']:.3f}x the time of {options.against}'s")
 
     for name in ("read_item_html", "parse_feed_item"):
         times_lxml = best[name] / best["lxml"]

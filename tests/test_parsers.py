@@ -121,6 +121,10 @@ class TestItemReader:
         assert content.lead is None
         assert content.paragraphs == ["小标题正文"]
 
+    def test_comments_before_the_head_are_passed_over(self) -> None:
+        content = read_item_html("<!-- a --><div>15/12/2021 - 15:45</div><!-- b --><p><strong>导语</strong></p><p>正文</p>")
+        assert (content.published_raw, content.lead, content.paragraphs) == ("15/12/2021 - 15:45", "导语", ["正文"])
+
     def test_no_date_line(self) -> None:
         content = read_item_html("<p><strong>导语</strong></p><div><p>正文</p></div>")
         assert content.published_raw is None
@@ -202,6 +206,16 @@ class TestBodyReader:
             ('<div class="m-from-author"><a class="m-from-author__name"> </a></div>', []),
             # A comment that reads like the label is no author block.
             ('<div><!--作者：--><a title="某人">某人</a></div>', []),
+            # ... also when a real label follows it.
+            (
+                '<div><!--作者：--><a title="某人">某人</a></div><div><span>作者：</span><a title="流芳">流芳</a></div>',
+                ["流芳"],
+            ),
+            # The label as the tree holds it, however the markup spelled it: character references, a stray end
+            # tag between its characters (libxml2 joins the text), a control character (dropped).
+            ('<div><span>&#20316;&#32773;&#xFF1A;</span><a title="王">王</a></div>', ["王"]),
+            ('<div><span>作者</b>：</span><a title="王">王</a></div>', ["王"]),
+            ('<div><span>作\x01者：</span><a title="王">王</a></div>', ["王"]),
             # The label inside a page's author block: its names come from their class, once.
             (
                 '<div class="m-from-author"><span>作者：</span><a class="m-from-author__name" title="左依">左依</a></div>',
@@ -442,6 +456,25 @@ class TestSitemapReader:
 class TestFragment:
     def test_what_lxml_cannot_hold_is_dropped_or_replaced(self) -> None:
         assert holdable("a\x01b\x1fc\ud800d") == "abc\ufffdd"
+
+    @pytest.mark.parametrize(
+        ("character", "read_as"),
+        [("\x00", ""), ("\x01", ""), ("\x0b", ""), ("\x0c", ""), ("\x1f", "")]
+        + [("\ud800", "\ufffd"), ("\udfff", "\ufffd"), ("\ufffe", "\ufffd"), ("\uffff", "\ufffd")]
+        + [("\t", "\t"), ("\r", "\n"), ("\u3000", "\u3000")],
+    )
+    def test_each_character_lxml_cannot_hold_alone(self, character: str, read_as: str) -> None:
+        # Controls dropped, non-characters as U+FFFD; what a tree holds stays. libxml2 itself would make a control
+        # character U+FFFD and end the text at a lone surrogate.
+        assert read_body(parse_fragment(f"<p>前{character}后</p><p>二</p>")).paragraphs == [f"前{read_as}后", "二"]
+
+    def test_a_control_character_does_not_hide_a_document_tag(self) -> None:
+        # Dropped first, then the tag it split is a document tag like any other: </body> would end the fragment.
+        assert read_body(parse_fragment("<p>一</p></bo\x01dy><p>二</p>")).paragraphs == ["一", "二"]
+
+    def test_a_charset_in_the_fragment_changes_nothing(self) -> None:
+        markup = '<meta charset="gbk"><p>中文</p><meta http-equiv="Content-Type" content="text/html; charset=latin-1">'
+        assert read_body(parse_fragment(markup + "<p>法广</p>")).paragraphs == ["中文", "法广"]
 
     def test_document_tags_leave_nothing_behind(self) -> None:
         body = read_body(parse_fragment("<!DOCTYPE html><html><head></head><body><p>一</p></body></html>"))

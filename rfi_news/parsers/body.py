@@ -37,6 +37,7 @@ AUTHOR_NAME_CLASS = "m-from-author__name"
 # The label of a feed item's author block (``<div><span>作者：</span><a title=…>``). The feed's share block and
 # footer are the item templates' trailing blocks (rfi_news.parsers.item), dropped before this reader sees the item.
 AUTHOR_LABEL = "作者："
+_AUTHOR_LABEL_UTF8 = AUTHOR_LABEL.encode("utf-8")
 # A related-reading line (``延伸阅读：<a>…</a>``) inside the body links elsewhere: it is not the article's text.
 RELATED_READING_PREFIX = "延伸阅读"
 # What may stand before that prefix in a raw block: white space (str.isspace) and zero-width characters.
@@ -47,9 +48,13 @@ MAX_DEPTH = 256
 # What lxml cannot hold in a tree (XML 1.0's forbidden control characters) and what UTF-8 cannot hold (lone
 # surrogates). Control characters are removed from the text later anyway (OUTPUT.md, normalised text step 2).
 _UNHOLDABLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udfff]")
+# The same control characters as UTF-8 bytes (each is one byte there, which no other character's bytes contain).
+_UNHOLDABLE_CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")
 # A fragment's own document tags: libxml2 would end the body at ``</body>`` or ``</html>`` and drop what follows,
 # or open a second body; a feed item's description is body content whatever tags it wraps itself in.
-_DOCUMENT_TAG_RE = re.compile(r"<!doctype[^>]*>|</?(?:html|head|body)(?:\s[^>]*)?/?>", re.IGNORECASE)
+# Matched in the UTF-8 bytes, once what lxml cannot hold is gone (a control character inside ``</bo\x01dy>`` must
+# not hide it); there ``\s`` is ASCII white space, which is what ends a tag name for libxml2.
+_DOCUMENT_TAG_RE = re.compile(rb"<!doctype[^>]*>|</?(?:html|head|body)(?:\s[^>]*)?/?>", re.IGNORECASE)
 
 
 @dataclass
@@ -63,7 +68,9 @@ class BodyText:
 
 # lxml.html's default parser calls back into Python for the class of every element the code touches (to give
 # forms and inputs classes of their own, which nothing here uses); this one chooses HtmlElement in C.
-_PARSER = lxml_html.HTMLParser(huge_tree=True)
+# It reads UTF-8 bytes: libxml2 parses them as they are, where a str would be converted from Python's own
+# representation first (a tenth of the parse); the encoding given wins over any <meta charset> in a fragment.
+_PARSER = lxml_html.HTMLParser(huge_tree=True, encoding="utf-8")
 _PARSER.set_element_class_lookup(
     etree.ElementDefaultClassLookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
@@ -77,15 +84,30 @@ def holdable(markup: str) -> str:
     return _UNHOLDABLE_RE.sub(lambda match: "" if match.group() < "\ud800" else "\ufffd", markup)
 
 
+def holdable_utf8(markup: str) -> bytes:
+    """``holdable(markup)`` as UTF-8. Markup that needs no change (all real markup) is only checked, in C:
+    encoding fails on a lone surrogate, and the control bytes are counted; a regex over the text took as long as
+    a third of the parse."""
+    try:
+        data = markup.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return holdable(markup).encode("utf-8")
+    if "\ufffe" in markup or "\uffff" in markup or len(data.translate(None, _UNHOLDABLE_CONTROL_BYTES)) < len(data):
+        return holdable(markup).encode("utf-8")
+    return data
+
+
 # An element MAX_DEPTH levels below the root: asked of libxml2 as one XPath, which walks the tree in C (a third
-# of the cost of a Python walk over lxml's events, for every record) and needs no recursion.
+# of the cost of a Python walk over lxml's events, for every record) and needs no recursion. libxml2 evaluates
+# every step, even over an empty set, so a real tree (a dozen levels) is first asked the shallower question.
 _TOO_DEEP = etree.XPath("boolean(." + "/*" * MAX_DEPTH + ")")
+_DEEPER_THAN_REAL = etree.XPath("boolean(." + "/*" * 32 + ")")
 
 
 def check_depth(root: HtmlElement) -> None:
     """Raise :class:`InvalidInput` (``too_deep``) when elements nest more than :data:`MAX_DEPTH` levels below
     ``root``, the root counted as the first level."""
-    if _TOO_DEEP(root):
+    if _DEEPER_THAN_REAL(root) and _TOO_DEEP(root):
         raise InvalidInput("too_deep", f"elements nested more than {MAX_DEPTH} levels")
 
 
@@ -99,8 +121,8 @@ def parse_fragment(markup: str) -> HtmlElement:
     """
     if not isinstance(markup, str):
         raise InvalidInput("not_text", f"markup is {type(markup).__name__}, not a string")
-    cleaned = _DOCUMENT_TAG_RE.sub("", holdable(markup))
-    document = etree.fromstring(f"<html><body>{cleaned}</body></html>", _PARSER)
+    data = _DOCUMENT_TAG_RE.sub(b"", holdable_utf8(markup))
+    document = etree.fromstring(b"<html><body>" + data + b"</body></html>", _PARSER)
     errors = [error for error in _PARSER.error_log if error.level >= etree.ErrorLevels.FATAL]
     if errors:
         reason = "too_deep" if "depth" in errors[0].message.lower() else "unreadable_html"
@@ -193,22 +215,26 @@ def _add_texts(element: HtmlElement, texts: list[str]) -> None:
             _add_texts(child, texts)
 
 
-def read_authors(root: HtmlElement) -> list[str]:
+def read_authors(root: HtmlElement, elements: list[HtmlElement] | None = None) -> list[str]:
     """Names in author blocks: a page's ``a.m-from-author__name``, a feed item's ``作者：`` line.
 
     Each name is the link's ``title`` when it has one (the text is padded on pages), else its text; a name given
-    twice is left for the labels pipeline to drop once normalised.
+    twice is left for the labels pipeline to drop once normalised. ``elements``: the tree's nodes in document
+    order, when the caller holds them already (``list(root.iter())``).
     """
+    if elements is None:
+        elements = list(root.iter())
+    # Reading each element's text made a string of every paragraph; the tree's whole text, made by libxml2 in one
+    # call, says whether any element's text can hold the label (most items have none).
+    label_in_tree = _AUTHOR_LABEL_UTF8 in etree.tostring(root, method="text", encoding="utf-8")
     names: list[str] = []
-    for element in root.iter(etree.Element):  # elements only: no comments
-        # Every element of the tree is asked: the cheap tests (is there a class, is the label in the text) first.
+    for element in elements:
+        if not isinstance(element.tag, str):  # a comment
+            continue
         classes = element.get("class")
-        text = element.text
         if classes and AUTHOR_NAME_CLASS in classes.split():
             candidates = [element]
-        elif (
-            text and AUTHOR_LABEL in text and text.lstrip().startswith(AUTHOR_LABEL) and element.getparent() is not None
-        ):
+        elif label_in_tree and _opens_with_label(element):
             if AUTHOR_BLOCK_CLASS in _classes(element.getparent()):
                 continue  # a page's author block: its names are found by their class
             candidates = [sibling for sibling in element.itersiblings() if sibling.tag == "a"]
@@ -219,6 +245,12 @@ def read_authors(root: HtmlElement) -> list[str]:
             if name and name.strip():
                 names.append(name)
     return names
+
+
+def _opens_with_label(element: HtmlElement) -> bool:
+    """True for an element (not the root) whose own text opens with the author label."""
+    text = element.text
+    return bool(text and text.lstrip().startswith(AUTHOR_LABEL) and element.getparent() is not None)
 
 
 def is_body_text(text: str) -> bool:
@@ -239,11 +271,11 @@ def read_body(root: HtmlElement, *, depth_checked: bool = False) -> BodyText:
     # lxml makes a new Python object for an element at each visit unless one is still held: holding them all
     # while the readers below go over the tree spares making each one three or four times.
     elements = list(root.iter())
-    credit_nodes = [el for el in elements if el.tag == "p" and COPYRIGHT_CLASS in _classes(el)]
+    credit_nodes = [el for el in elements if el.tag == "p" and COPYRIGHT_CLASS in (el.get("class") or "").split()]
     texts: list[str] = []
     _add_texts(root, texts)
     return BodyText(
         paragraphs=[text for text in texts if is_body_text(text)],
         credit=inline_text(credit_nodes[0]) if credit_nodes else None,
-        authors=read_authors(root),
+        authors=read_authors(root, elements),
     )

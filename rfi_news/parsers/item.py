@@ -103,7 +103,10 @@ def usable_image(url: str | None) -> str | None:
 
 
 def _first_element(root: HtmlElement) -> HtmlElement | None:
-    return next((child for child in root if isinstance(child.tag, str)), None)
+    for child in root:  # a loop, not next() over a generator: this runs three times per item
+        if isinstance(child.tag, str):  # an element, not a comment
+            return child
+    return None
 
 
 def date_line(root: HtmlElement) -> HtmlElement | None:
