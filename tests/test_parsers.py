@@ -122,7 +122,9 @@ class TestItemReader:
         assert content.paragraphs == ["小标题正文"]
 
     def test_comments_before_the_head_are_passed_over(self) -> None:
-        content = read_item_html("<!-- a --><div>15/12/2021 - 15:45</div><!-- b --><p><strong>导语</strong></p><p>正文</p>")
+        content = read_item_html(
+            "<!-- a --><div>15/12/2021 - 15:45</div><!-- b --><p><strong>导语</strong></p><p>正文</p>"
+        )
         assert (content.published_raw, content.lead, content.paragraphs) == ("15/12/2021 - 15:45", "导语", ["正文"])
 
     def test_no_date_line(self) -> None:
@@ -459,9 +461,11 @@ class TestFragment:
 
     @pytest.mark.parametrize(
         ("character", "read_as"),
-        [("\x00", ""), ("\x01", ""), ("\x0b", ""), ("\x0c", ""), ("\x1f", "")]
-        + [("\ud800", "\ufffd"), ("\udfff", "\ufffd"), ("\ufffe", "\ufffd"), ("\uffff", "\ufffd")]
-        + [("\t", "\t"), ("\r", "\n"), ("\u3000", "\u3000")],
+        [
+            *[("\x00", ""), ("\x01", ""), ("\x0b", ""), ("\x0c", ""), ("\x1f", "")],
+            *[("\ud800", "\ufffd"), ("\udfff", "\ufffd"), ("\ufffe", "\ufffd"), ("\uffff", "\ufffd")],
+            *[("\t", "\t"), ("\r", "\n"), ("\u3000", "\u3000")],
+        ],
     )
     def test_each_character_lxml_cannot_hold_alone(self, character: str, read_as: str) -> None:
         # Controls dropped, non-characters as U+FFFD; what a tree holds stays. libxml2 itself would make a control

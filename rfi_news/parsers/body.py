@@ -24,6 +24,7 @@ from rfi_news.normalize.text import ZERO_WIDTH, is_punctuation_only
 
 # Elements that hold a paragraph of text.
 BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"})
+_BLOCK_TAG_NAMES = tuple(sorted(BLOCK_TAGS))
 # Elements whose text is never body text (captions, players, code, controls).
 SKIPPED_TAGS = frozenset(
     {"figure", "figcaption", "picture", "video-player", "script", "style", "svg", "button", "noscript", "iframe"}
@@ -144,15 +145,20 @@ def is_skipped(element: HtmlElement) -> bool:
     tag = element.tag
     if not isinstance(tag, str) or tag in SKIPPED_TAGS:
         return True
-    attributes = element.attrib
-    if not attributes:  # most elements: nothing more to look at
+    # Asked of every element the readers visit: plain loops over the attribute names (a list; ``element.attrib``
+    # made a proxy object per call) and the classes, no generators.
+    names = element.keys()
+    if not names:  # most elements: nothing more to look at
         return False
-    classes = (attributes.get("class") or "").split()
-    return (
-        any(cls.startswith(SKIPPED_CLASS_PREFIXES) for cls in classes)
-        or any(name.startswith(SKIPPED_ATTRIBUTE_PREFIXES) for name in attributes)
-        or AUTHOR_BLOCK_CLASS in classes
-    )
+    for name in names:
+        if name.startswith(SKIPPED_ATTRIBUTE_PREFIXES):
+            return True
+    classes = element.get("class")
+    if classes:
+        for cls in classes.split():
+            if cls.startswith(SKIPPED_CLASS_PREFIXES) or cls == AUTHOR_BLOCK_CLASS:
+                return True
+    return False
 
 
 def _add_inline_parts(node: HtmlElement, parts: list[str]) -> None:
@@ -180,7 +186,8 @@ def inline_text(element: HtmlElement) -> str:
 def _has_block_inside(element: HtmlElement) -> bool:
     if len(element) == 0:  # most paragraphs: no child at all
         return False
-    return any(node.tag in BLOCK_TAGS and not is_skipped(node) for node in element.iterdescendants())
+    # The tags are matched by lxml in C: most paragraphs hold inline elements only, which Python never sees here.
+    return any(not is_skipped(node) for node in element.iterdescendants(*_BLOCK_TAG_NAMES))
 
 
 def _add_block_texts(block: HtmlElement, texts: list[str]) -> None:
@@ -207,7 +214,8 @@ def _add_texts(element: HtmlElement, texts: list[str]) -> None:
     if is_skipped(element):
         return
     if element.tag in BLOCK_TAGS:
-        if COPYRIGHT_CLASS not in _classes(element):
+        classes = element.get("class")  # not _classes(): a call fewer per block, most of which have no class
+        if not classes or COPYRIGHT_CLASS not in classes.split():
             _add_block_texts(element, texts)
         return
     for child in element:
