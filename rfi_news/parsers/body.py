@@ -214,8 +214,7 @@ def _add_texts(element: HtmlElement, texts: list[str]) -> None:
     if is_skipped(element):
         return
     if element.tag in BLOCK_TAGS:
-        classes = element.get("class")  # not _classes(): a call fewer per block, most of which have no class
-        if not classes or COPYRIGHT_CLASS not in classes.split():
+        if COPYRIGHT_CLASS not in _classes(element):
             _add_block_texts(element, texts)
         return
     for child in element:
@@ -279,7 +278,7 @@ def read_body(root: HtmlElement, *, depth_checked: bool = False) -> BodyText:
     # lxml makes a new Python object for an element at each visit unless one is still held: holding them all
     # while the readers below go over the tree spares making each one three or four times.
     elements = list(root.iter())
-    credit_nodes = [el for el in elements if el.tag == "p" and COPYRIGHT_CLASS in (el.get("class") or "").split()]
+    credit_nodes = [el for el in elements if el.tag == "p" and COPYRIGHT_CLASS in _classes(el)]
     texts: list[str] = []
     _add_texts(root, texts)
     return BodyText(
