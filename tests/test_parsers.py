@@ -79,6 +79,16 @@ class TestArchiveEntry:
             parse_archive_entry(text)
         assert (caught.value.reason, caught.value.detail) == (reason, detail)
 
+    def test_the_entry_as_the_feed_carried_it(self) -> None:
+        text = "<!--1703927701000-->\n[标题](https://www.rfi.fr/cn/x/20231230-y)\n------\n\n<p>正文</p>"
+        assert parse_archive_entry(text).feed_item() == {
+            "link": "https://www.rfi.fr/cn/x/20231230-y",
+            "title": "标题",
+            "description": "<p>正文</p>",
+            "feed_published": 1703927701000,
+            "source": "archive",
+        }
+
     def test_three_lines_and_no_description_is_an_empty_cut_item(self) -> None:
         entry = parse_archive_entry("<!--1703927701000-->\n[标题](https://www.rfi.fr/cn/x)\n------")
         assert (entry.epoch_ms, entry.title, entry.link) == (1703927701000, "标题", "https://www.rfi.fr/cn/x")
