@@ -72,36 +72,34 @@ def contenders(entries: list[ArchiveEntry], against: Path | None = None) -> dict
     descriptions = [entry.description for entry in entries]
     items = [entry.feed_item() for entry in entries]
 
-    def bare_lxml() -> None:
-        for markup in descriptions:
-            lxml.html.fragment_fromstring(markup, create_parent="div")
+    def over_descriptions(read: Callable[[str], object]) -> Callable[[], None]:
+        def run() -> None:
+            for markup in descriptions:
+                read(markup)
 
-    def item_html() -> None:
-        for markup in descriptions:
-            read_item_html(markup)
+        return run
 
-    def item_record() -> None:
-        for arguments in items:
-            parse_feed_item(**arguments)
+    def over_items(parse: Callable[..., object]) -> Callable[[], None]:
+        def run() -> None:
+            for arguments in items:
+                parse(**arguments)
 
-    def extract() -> None:
-        for markup in descriptions:
-            trafilatura.extract(markup)
+        return run
 
-    functions = {"lxml": bare_lxml, "read_item_html": item_html, "parse_feed_item": item_record}
+    def bare_lxml(markup: str) -> object:
+        return lxml.html.fragment_fromstring(markup, create_parent="div")
+
+    functions = {
+        "lxml": over_descriptions(bare_lxml),
+        "read_item_html": over_descriptions(read_item_html),
+        "parse_feed_item": over_items(parse_feed_item),
+    }
     if against is not None:
         other_item_html, other_record = other_checkout(against)
-
-        def item_html_before() -> None:
-            for markup in descriptions:
-                other_item_html(markup)
-
-        def item_record_before() -> None:
-            for arguments in items:
-                other_record(**arguments)
-
-        functions |= {"read_item_html@before": item_html_before, "parse_feed_item@before": item_record_before}
-    return functions | {"trafilatura": extract}
+        functions["read_item_html@before"] = over_descriptions(other_item_html)
+        functions["parse_feed_item@before"] = over_items(other_record)
+    functions["trafilatura"] = over_descriptions(trafilatura.extract)
+    return functions
 
 
 def best_times(functions: dict[str, Callable[[], object]], loops: dict[str, int], repeat: int) -> dict[str, float]:
