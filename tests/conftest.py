@@ -27,6 +27,15 @@ def archive_link(path: Path) -> str:
     return link.group(1)
 
 
+def utf8_refusal(text: str) -> str:
+    """What Python says when ``text`` cannot be encoded as UTF-8 (a lone surrogate): a reader's detail, as is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return str(exc)
+    raise AssertionError(f"{text!r} encodes as UTF-8")
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (a refused connection, or a port for a server to take)."""
     with socket.socket() as probe:

@@ -18,6 +18,13 @@ from tests.conftest import ARCHIVE_DIR, FIXTURES
 SEED = (ARCHIVE_DIR / "seed_rfi_20231230.md").read_text(encoding="utf-8")
 
 
+def external_entity_document(folder: Path, root: str, body: str) -> bytes:
+    """``body`` after a DTD whose entity ``&e;`` is a local file holding ``SECRET``: what a reader must not read."""
+    secret = folder / "secret.txt"
+    secret.write_text("SECRET", encoding="utf-8")
+    return (f'<?xml version="1.0"?><!DOCTYPE {root} [<!ENTITY e SYSTEM "{secret.as_uri()}">]>' + body).encode()
+
+
 class TestArchiveEntry:
     def test_seed(self) -> None:
         entry = parse_archive_entry(SEED)
@@ -386,12 +393,11 @@ class TestFeedReader:
         assert [entry.title for entry in document.entries] == ["a"]
 
     def test_an_external_entity_is_not_read(self, tmp_path: Path) -> None:
-        secret = tmp_path / "secret.txt"
-        secret.write_text("SECRET", encoding="utf-8")
-        feed = (
-            f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
-            "<rss><channel><item><title>t</title><description>x&e;</description></item></channel></rss>"
-        ).encode()
+        feed = external_entity_document(
+            tmp_path,
+            "rss",
+            "<rss><channel><item><title>t</title><description>x&e;</description></item></channel></rss>",
+        )
         document = read_feed(feed)
         assert [entry.title for entry in document.entries] == ["t"]
         assert "SECRET" not in (document.entries[0].description or "")
@@ -430,12 +436,9 @@ class TestSitemapReader:
         assert (document.locs, document.empty_entries) == (["a"], 2)
 
     def test_an_external_entity_is_not_read(self, tmp_path: Path) -> None:
-        secret = tmp_path / "secret.txt"
-        secret.write_text("SECRET", encoding="utf-8")
-        data = (
-            f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
-            "<urlset><url>&e;<loc>a</loc></url><url><loc>b&e;</loc></url></urlset>"
-        ).encode()
+        data = external_entity_document(
+            tmp_path, "urlset", "<urlset><url>&e;<loc>a</loc></url><url><loc>b&e;</loc></url></urlset>"
+        )
         document = read_sitemap(data)
         assert document.locs[0] == "a"
         assert not any("SECRET" in loc for loc in document.locs)
